@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { GraphQLError } from 'graphql';
+import type { Provider } from './domain/campaign.js';
+import { UpstreamBadResponseError } from './errors.js';
+import type { ProviderClient, ProviderSession } from './providers/provider.js';
+import type { ItemIssue } from './providers/types.js';
+
+/** Per GraphQL request: its own loaders (never shared across requests), its id, and its partial errors. */
+export interface GatewayContext {
+  requestId: string;
+  sessions: ReadonlyMap<Provider, ProviderSession>;
+  /** Errors that do not stop a field from resolving (a failed provider, a skipped item), added to `errors`. */
+  partialErrors: GraphQLError[];
+  reportPartial(error: GraphQLError): void;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function createContext(
+  clients: readonly ProviderClient[],
+  request: { headers: Headers; signal?: AbortSignal },
+): GatewayContext {
+  const incoming = request.headers.get('x-request-id');
+  const requestId = incoming !== null && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const partialErrors: GraphQLError[] = [];
+  const seen = new Set<string>();
+  const reportPartial = (error: GraphQLError) => {
+    const key = `${error.message}\u0000${error.path?.join('.') ?? ''}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    partialErrors.push(error);
+  };
+  const scope = {
+    signal: request.signal,
+    requestId,
+    reportIssues: (issues: readonly ItemIssue[]) => {
+      for (const issue of issues) reportPartial(skippedItemError(issue));
+    },
+  };
+  const sessions = new Map(clients.map((client) => [client.provider, client.openSession(scope)] as const));
+  return { requestId, sessions, partialErrors, reportPartial };
+}
+
+function skippedItemError(issue: ItemIssue): GraphQLError {
+  const which = issue.providerId === null ? 'a campaign' : `campaign ${issue.providerId}`;
+  return new UpstreamBadResponseError(
+    issue.provider,
+    `sent ${which} with an invalid field \`${issue.field}\` (${issue.message}); it was left out of the result.`,
+  );
+}

@@ -1,0 +1,249 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import pThrottle from 'p-throttle';
+import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
+import type { Provider } from '../domain/campaign.js';
+import {
+  UpstreamBadResponseError,
+  type UpstreamError,
+  UpstreamRateLimitedError,
+  UpstreamUnauthorizedError,
+  UpstreamUnavailableError,
+} from '../errors.js';
+import { parseRetryAfter } from './retryAfter.js';
+
+export type QueryParams = Readonly<Record<string, string | undefined>>;
+
+export interface UpstreamClientOptions {
+  provider: Provider;
+  /** Base URL including the API's path prefix, e.g. https://api.altur.io/api/v1.0 */
+  baseUrl: string;
+  /** Adds the provider's credentials. Kept apart so a provider can change its auth scheme alone. */
+  authorize: (headers: Record<string, string>) => void;
+  /** Per attempt: connect, headers and body each, and the attempt as a whole. */
+  timeoutMs: number;
+  maxBodyBytes: number;
+  rateLimitPerSecond: number;
+  maxConcurrency: number;
+  /** Reads the provider's error body for a retry hint; must never throw. */
+  retryAfterFromBody?: (body: unknown) => number | null;
+  /** Injected in tests; by default a keep-alive Pool per origin. */
+  dispatcher?: Dispatcher;
+  now?: () => number;
+}
+
+export interface GetOptions {
+  signal?: AbortSignal | undefined;
+  requestId?: string | undefined;
+}
+
+export type GetResult = { found: true; body: unknown } | { found: false };
+
+/**
+ * The spacing the provider measures is by arrival, ours by departure; a little slack keeps network jitter
+ * from turning our last allowed request of a window into the provider's first rejected one.
+ */
+const RATE_WINDOW_MS = 1050;
+
+/**
+ * One provider's HTTP transport: keep-alive pool, timeouts, concurrency and rate limits shared by every
+ * GraphQL request in the process, bounded bodies, and the mapping of every failure to an UpstreamError
+ * whose message is safe to show a client (no URL, no key).
+ */
+export class UpstreamClient {
+  readonly provider: Provider;
+  private readonly origin: string;
+  private readonly pathPrefix: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly concurrency: LimitFunction;
+  private readonly throttle: <T>(task: () => Promise<T>) => Promise<T>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: UpstreamClientOptions) {
+    this.provider = options.provider;
+    const base = new URL(options.baseUrl);
+    this.origin = base.origin;
+    this.pathPrefix = base.pathname.replace(/\/+$/, '');
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(this.origin, {
+        connections: options.maxConcurrency,
+        connectTimeout: options.timeoutMs,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+        keepAliveTimeout: 10_000,
+      });
+    this.concurrency = pLimit(options.maxConcurrency);
+    const throttled = pThrottle({
+      limit: options.rateLimitPerSecond,
+      interval: RATE_WINDOW_MS,
+      strict: true,
+    })((task: () => Promise<unknown>) => task());
+    this.throttle = <T>(task: () => Promise<T>) => throttled(task) as Promise<T>;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** GET a JSON document. A 404 is `{ found: false }`; every other failure throws an UpstreamError. */
+  async getJson(path: string, query: QueryParams, options: GetOptions = {}): Promise<GetResult> {
+    return this.concurrency(() => this.throttle(() => this.attempt(path, query, options)));
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async attempt(path: string, query: QueryParams, options: GetOptions): Promise<GetResult> {
+    options.signal?.throwIfAborted();
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.requestId !== undefined) headers['x-request-id'] = options.requestId;
+    this.options.authorize(headers);
+
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.dispatcher.request({
+        origin: this.origin,
+        path: this.pathPrefix + path + queryString(query),
+        method: 'GET',
+        headers,
+        signal,
+      });
+    } catch (error) {
+      throw this.transportError(error, options.signal, timeout);
+    }
+
+    const { statusCode } = response;
+    let text: string;
+    try {
+      text = await this.readBody(response);
+    } catch (error) {
+      throw this.transportError(error, options.signal, timeout);
+    }
+
+    if (statusCode === 404) return { found: false };
+    if (statusCode >= 200 && statusCode < 300) return { found: true, body: this.parseJson(text) };
+    throw this.statusError(statusCode, response.headers, text);
+  }
+
+  private async readBody(response: Dispatcher.ResponseData): Promise<string> {
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.options.maxBodyBytes) {
+      response.body.destroy();
+      throw new BodyTooLargeError();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > this.options.maxBodyBytes) {
+        response.body.destroy();
+        throw new BodyTooLargeError();
+      }
+      chunks.push(buffer);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  }
+
+  private parseJson(text: string): unknown {
+    if (text.trim() === '') {
+      throw new UpstreamBadResponseError(this.provider, 'sent an empty response body.');
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new UpstreamBadResponseError(this.provider, 'sent a response that is not valid JSON.');
+    }
+  }
+
+  private statusError(
+    status: number,
+    headers: Dispatcher.ResponseData['headers'],
+    text: string,
+  ): UpstreamError {
+    if (status === 401 || status === 403) {
+      return new UpstreamUnauthorizedError(
+        this.provider,
+        `rejected the gateway's credentials (HTTP ${status}). The gateway operator must check the configured API key.`,
+      );
+    }
+    if (status === 429) {
+      const header = headers['retry-after'];
+      const fromHeader = parseRetryAfter(Array.isArray(header) ? header[0] : header, this.now());
+      const retryAfterMs = fromHeader ?? this.retryAfterFromBody(text);
+      const hint =
+        retryAfterMs === null ? ' Retry shortly.' : ` Retry in ${Math.ceil(retryAfterMs / 1000)} s.`;
+      return new UpstreamRateLimitedError(
+        this.provider,
+        `is rate-limiting the gateway (HTTP 429).${hint}`,
+        retryAfterMs,
+      );
+    }
+    if (status >= 500) {
+      return new UpstreamUnavailableError(
+        this.provider,
+        `is failing (HTTP ${status}). Retry later; other providers' data is unaffected.`,
+      );
+    }
+    return new UpstreamBadResponseError(
+      this.provider,
+      `refused the gateway's request (HTTP ${status}).`,
+      `status ${status}`,
+    );
+  }
+
+  private retryAfterFromBody(text: string): number | null {
+    if (this.options.retryAfterFromBody === undefined) return null;
+    try {
+      const seconds = this.options.retryAfterFromBody(JSON.parse(text));
+      return seconds === null ? null : seconds * 1000;
+    } catch {
+      return null;
+    }
+  }
+
+  private transportError(error: unknown, outer: AbortSignal | undefined, timeout: AbortSignal): unknown {
+    if (outer?.aborted) return outer.reason;
+    if (error instanceof BodyTooLargeError) {
+      return new UpstreamBadResponseError(
+        this.provider,
+        `sent a response larger than the gateway accepts (${this.options.maxBodyBytes} bytes).`,
+      );
+    }
+    const code = errorCode(error);
+    if (timeout.aborted || TIMEOUT_CODES.has(code)) {
+      return new UpstreamUnavailableError(
+        this.provider,
+        `did not answer within ${this.options.timeoutMs} ms. Retry later.`,
+        code,
+      );
+    }
+    return new UpstreamUnavailableError(this.provider, 'could not be reached. Retry later.', code);
+  }
+}
+
+class BodyTooLargeError extends Error {}
+
+const TIMEOUT_CODES: ReadonlySet<string> = new Set([
+  new undiciErrors.HeadersTimeoutError().code,
+  new undiciErrors.BodyTimeoutError().code,
+  new undiciErrors.ConnectTimeoutError().code,
+]);
+
+function errorCode(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return error instanceof Error ? error.name : 'UNKNOWN';
+}
+
+function queryString(query: QueryParams): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.append(key, value);
+  }
+  const encoded = params.toString();
+  return encoded === '' ? '' : `?${encoded}`;
+}

@@ -1,0 +1,59 @@
+import { createServer } from 'node:http';
+import { pino } from 'pino';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { PROVIDER_MODULES } from './providers/registry.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function start() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'campaign-gateway' } });
+  const clients = config.providers.map((providerConfig) => {
+    const module = PROVIDER_MODULES.find((candidate) => candidate.provider === providerConfig.provider);
+    if (module === undefined) throw new Error(`no module for provider ${providerConfig.provider}`);
+    return module.createClient(providerConfig, config.upstream);
+  });
+  const app = createApp({ clients, logger, graphiql: config.env !== 'production' });
+  const server = createServer(app);
+
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    logger.info(
+      { port, providers: config.providers.map((provider) => provider.provider) },
+      `campaign gateway listening on http://${config.host}:${port}/graphql`,
+    );
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time; closing connections');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(async () => {
+      await Promise.allSettled(clients.map((client) => client.close()));
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+start();

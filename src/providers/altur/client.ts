@@ -1,0 +1,110 @@
+import type { ProviderConfig } from '../../config.js';
+import type { AlturCampaign, CampaignChannel } from '../../domain/campaign.js';
+import { UpstreamBadResponseError } from '../../errors.js';
+import { UpstreamClient } from '../../http/upstreamClient.js';
+import type { ProviderDependencies, RequestScope } from '../provider.js';
+import type { ItemIssue } from '../types.js';
+import { alturIntegrationToChannel, mapAlturDetail, mapAlturItem } from './mapping.js';
+import { parseAlturDetail, parseAlturList } from './schemas.js';
+
+/** The list filters Altur takes, as sent (the seed's spelling, e.g. `agent_id`). */
+export interface AlturListFilter {
+  agent_id?: string | undefined;
+  status?: string | undefined;
+  integration?: string | undefined;
+  startDate?: string | undefined;
+  endDate?: string | undefined;
+  archived?: 'true' | undefined;
+}
+
+export interface AlturPageCall {
+  cursor: string | null;
+  direction: 'next' | 'previous';
+  pageSize: number;
+}
+
+export interface AlturListResult {
+  totalCount: number | null;
+  /** One slot per item the provider sent, null where the item failed validation (reported, not shown). */
+  entries: (AlturCampaign | null)[];
+  hasMore: boolean;
+  hasPrevious: boolean;
+  nextCursor: string | null;
+  previousCursor: string | null;
+}
+
+export function apiKeyAuth(apiKey: string) {
+  const value = `api-key ${apiKey}`;
+  return (headers: Record<string, string>) => {
+    headers.authorization = value;
+  };
+}
+
+export class AlturHttp {
+  private readonly http: UpstreamClient;
+
+  constructor(config: ProviderConfig, dependencies: ProviderDependencies) {
+    this.http = new UpstreamClient({
+      provider: 'ALTUR',
+      baseUrl: config.baseUrl,
+      authorize: apiKeyAuth(config.apiKey),
+      timeoutMs: dependencies.timeoutMs,
+      maxBodyBytes: dependencies.maxBodyBytes,
+      rateLimitPerSecond: config.rateLimitPerSecond,
+      maxConcurrency: config.maxConcurrency,
+      ...(dependencies.dispatcher === undefined ? {} : { dispatcher: dependencies.dispatcher }),
+    });
+  }
+
+  async list(filter: AlturListFilter, call: AlturPageCall, scope: RequestScope): Promise<AlturListResult> {
+    const result = await this.http.getJson(
+      '/campaigns',
+      {
+        ...filter,
+        pageSize: String(call.pageSize),
+        cursor: call.cursor ?? undefined,
+        direction: call.direction === 'next' ? undefined : 'previous',
+      },
+      scope,
+    );
+    if (!result.found) {
+      throw new UpstreamBadResponseError('ALTUR', 'answered the campaign list with HTTP 404.');
+    }
+    const page = parseAlturList(result.body);
+    const channel = filter.integration === undefined ? null : alturIntegrationToChannel(filter.integration);
+    const { entries, issues } = mapEntries(page.items, channel);
+    if (issues.length > 0) scope.reportIssues(issues);
+    return { ...page, entries };
+  }
+
+  async get(providerId: string, scope: RequestScope): Promise<AlturCampaign | null> {
+    const result = await this.http.getJson(`/campaigns/${providerId}`, {}, scope);
+    if (!result.found) return null;
+    const mapped = mapAlturDetail(parseAlturDetail(result.body));
+    if (!mapped.ok) {
+      throw new UpstreamBadResponseError(
+        'ALTUR',
+        `sent campaign ${providerId} with an invalid field \`${mapped.issue.field}\`: ${mapped.issue.message}`,
+      );
+    }
+    return mapped.campaign;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
+
+function mapEntries(items: readonly unknown[], channel: CampaignChannel | null) {
+  const issues: ItemIssue[] = [];
+  const entries = items.map((item, index) => {
+    const mapped = mapAlturItem(item, channel);
+    if (mapped.ok) return mapped.campaign;
+    issues.push({
+      ...mapped.issue,
+      field: mapped.issue.field === '' ? `campaigns[${index}]` : `campaigns[${index}].${mapped.issue.field}`,
+    });
+    return null;
+  });
+  return { entries, issues };
+}

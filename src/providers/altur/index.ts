@@ -1,0 +1,96 @@
+import type { CampaignFilter } from '../../domain/campaign.js';
+import { createLookupLoader, createRequestLoader, primeLookups } from '../loaders.js';
+import { expressible } from '../planning.js';
+import type {
+  CampaignStream,
+  ProviderClient,
+  ProviderModule,
+  ProviderSession,
+  RequestScope,
+} from '../provider.js';
+import { AlturHttp, type AlturListFilter, type AlturListResult } from './client.js';
+import { domainChannelToAlturIntegration, domainStatusToAltur } from './mapping.js';
+import { CursorStream } from './stream.js';
+
+/** Altur ids are integers; anything else cannot exist there, so it costs no call. */
+const ID_PATTERN = /^[1-9]\d{0,17}$/;
+
+/** Altur needs both date bounds together; an open bound becomes an instant no campaign can pass. */
+const FAR_PAST = '1970-01-01T00:00:00.000Z';
+const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
+
+/**
+ * The upstream queries a filter needs: Altur takes one status and one integration per request, so a filter
+ * with several becomes one stream per combination. Campaigns read through an integration filter carry that
+ * channel; without one their channel is unknown.
+ */
+export function planAlturQueries(filter: CampaignFilter): AlturListFilter[] {
+  if (filter.providers !== null && !filter.providers.includes('ALTUR')) return [];
+  const statuses = expressible(filter.status, domainStatusToAltur);
+  const integrations = expressible(filter.channels, domainChannelToAlturIntegration);
+  const bounded = filter.createdAfter !== null || filter.createdBefore !== null;
+  const common: AlturListFilter = {
+    agent_id: filter.agentId ?? undefined,
+    startDate: bounded ? (filter.createdAfter?.toISOString() ?? FAR_PAST) : undefined,
+    endDate: bounded ? (filter.createdBefore?.toISOString() ?? FAR_FUTURE) : undefined,
+    archived: filter.includeArchived ? 'true' : undefined,
+  };
+  return statuses.flatMap((status) =>
+    integrations.map((integration) => ({ ...common, status, integration })),
+  );
+}
+
+class AlturSession implements ProviderSession {
+  readonly provider = 'ALTUR';
+  private readonly lookups;
+  private readonly pages;
+
+  constructor(
+    private readonly http: AlturHttp,
+    private readonly scope: RequestScope,
+  ) {
+    this.lookups = createLookupLoader((id) => this.http.get(id, this.scope));
+    this.pages = createRequestLoader<AlturListResult>(async (key) => {
+      const { filter, call } = JSON.parse(key) as {
+        filter: AlturListFilter;
+        call: Parameters<AlturHttp['list']>[1];
+      };
+      const page = await this.http.list(filter, call, this.scope);
+      primeLookups(this.lookups, page.entries);
+      return page;
+    });
+  }
+
+  load(providerId: string) {
+    return this.lookups.load(providerId);
+  }
+
+  streams(filter: CampaignFilter): CampaignStream[] {
+    return planAlturQueries(filter).map((query) => {
+      const key = `ALTUR ${JSON.stringify(query)}`;
+      return new CursorStream(key, 'ALTUR', (call) =>
+        this.pages.load(JSON.stringify({ filter: query, call })),
+      );
+    });
+  }
+}
+
+class AlturClient implements ProviderClient {
+  readonly provider = 'ALTUR';
+  constructor(private readonly http: AlturHttp) {}
+
+  openSession(scope: RequestScope): ProviderSession {
+    return new AlturSession(this.http, scope);
+  }
+
+  close() {
+    return this.http.close();
+  }
+}
+
+export const altur: ProviderModule = {
+  provider: 'ALTUR',
+  parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
+  typeName: 'AlturCampaign',
+  createClient: (config, dependencies) => new AlturClient(new AlturHttp(config, dependencies)),
+};

@@ -1,0 +1,234 @@
+import { z } from 'zod';
+import type {
+  AlturCampaign,
+  CampaignChannel,
+  CampaignCycle,
+  CampaignStatus,
+  DaySchedule,
+  WeeklySchedule,
+} from '../../domain/campaign.js';
+import type { ItemIssue } from '../types.js';
+import {
+  type AlturDetailItem,
+  type AlturListItem,
+  alturDetailItemSchema,
+  alturListItemSchema,
+} from './schemas.js';
+
+export type AlturMapResult = { ok: true; campaign: AlturCampaign } | { ok: false; issue: ItemIssue };
+
+// Maps, not object literals: a provider string such as "constructor" must not hit Object.prototype.
+const STATUS_TO_DOMAIN: ReadonlyMap<string, CampaignStatus> = new Map([
+  ['pending', 'PENDING'],
+  ['ready', 'READY'],
+  ['active', 'RUNNING'],
+  ['inactive', 'PAUSED'],
+  ['cooldown', 'COOLDOWN'],
+  ['finished', 'COMPLETED'],
+]);
+
+const DOMAIN_TO_STATUS = {
+  PENDING: 'pending',
+  READY: 'ready',
+  RUNNING: 'active',
+  PAUSED: 'inactive',
+  COOLDOWN: 'cooldown',
+  COMPLETED: 'finished',
+  UNKNOWN: null,
+} as const satisfies Record<CampaignStatus, string | null>;
+
+export type AlturStatusParam = NonNullable<(typeof DOMAIN_TO_STATUS)[CampaignStatus]>;
+
+const INTEGRATION_TO_CHANNEL: ReadonlyMap<string, CampaignChannel> = new Map([
+  ['phone_call', 'VOICE'],
+  ['whatsapp', 'WHATSAPP'],
+]);
+
+const CHANNEL_TO_INTEGRATION = {
+  VOICE: 'phone_call',
+  WHATSAPP: 'whatsapp',
+  OTHER: null,
+} as const satisfies Record<CampaignChannel, string | null>;
+
+/** Case-insensitive; a status Altur adds later is UNKNOWN (the raw value stays in providerStatus). */
+export function alturStatusToDomain(status: string): CampaignStatus {
+  return STATUS_TO_DOMAIN.get(status.trim().toLowerCase()) ?? 'UNKNOWN';
+}
+
+/** The `status` query value for a domain status; null when Altur has no such status. */
+export function domainStatusToAltur(status: CampaignStatus): AlturStatusParam | null {
+  return DOMAIN_TO_STATUS[status];
+}
+
+/** The `integration` query value for a channel; null when the channel cannot be expressed as a filter. */
+export function domainChannelToAlturIntegration(channel: CampaignChannel): 'phone_call' | 'whatsapp' | null {
+  return CHANNEL_TO_INTEGRATION[channel];
+}
+
+export function alturIntegrationToChannel(integration: string): CampaignChannel {
+  return INTEGRATION_TO_CHANNEL.get(integration.trim().toLowerCase()) ?? 'OTHER';
+}
+
+type AlturDay = NonNullable<AlturListItem['scheduling']>['mon'];
+
+function toDay(day: AlturDay): DaySchedule | null {
+  if (!day) return null;
+  return {
+    active: day.active ?? false,
+    startTime: day.startTime ?? null,
+    endTime: day.endTime ?? day.stopTime ?? null,
+  };
+}
+
+function toSchedule(scheduling: AlturListItem['scheduling']): WeeklySchedule | null {
+  if (!scheduling) return null;
+  return {
+    monday: toDay(scheduling.mon),
+    tuesday: toDay(scheduling.tue),
+    wednesday: toDay(scheduling.wed),
+    thursday: toDay(scheduling.thu),
+    friday: toDay(scheduling.fri),
+    saturday: toDay(scheduling.sat),
+    sunday: toDay(scheduling.sun),
+  };
+}
+
+/** The list's flat `cycle_*` fields, with the detail's nested `cycles` taking precedence when present. */
+function toCycle(item: AlturListItem, cycles: AlturDetailItem['cycles']): CampaignCycle | null {
+  const enabled = cycles?.enabled ?? item.cycle_enabled ?? null;
+  const maxIterations = cycles?.max_iterations ?? item.cycle_max_iterations ?? null;
+  const cooldownMinutes =
+    cycles?.cooldown_minutes ??
+    cycles?.cooldown ??
+    item.cycle_cooldown ??
+    item.cycle_cooldown_minutes ??
+    null;
+  const statusFilters =
+    cycles?.filter_statuses ??
+    cycles?.status_filters ??
+    item.cycle_status_filters ??
+    item.cycle_filter_statuses ??
+    null;
+  const tagFilters =
+    cycles?.filter_tags ?? cycles?.tag_filters ?? item.cycle_tag_filters ?? item.cycle_filter_tags ?? null;
+  const currentIteration = cycles?.current_iteration ?? item.cycle_current_iteration ?? null;
+  const lastIterationAt =
+    cycles?.last_iteration_at ?? item.last_iteration_at ?? item.cycle_last_iteration_at ?? null;
+  if (
+    enabled === null &&
+    maxIterations === null &&
+    cooldownMinutes === null &&
+    statusFilters === null &&
+    tagFilters === null &&
+    currentIteration === null &&
+    lastIterationAt === null
+  ) {
+    return null;
+  }
+  return {
+    enabled: enabled ?? false,
+    maxIterations,
+    cooldownMinutes,
+    statusFilters: statusFilters ?? [],
+    tagFilters: tagFilters ?? [],
+    currentIteration,
+    lastIterationAt,
+  };
+}
+
+function toCampaign(
+  item: AlturListItem,
+  channel: CampaignChannel | null,
+  cycles: AlturDetailItem['cycles'],
+): AlturCampaign {
+  return {
+    provider: 'ALTUR',
+    providerId: item.id,
+    name: item.name,
+    description: item.description ?? null,
+    status: alturStatusToDomain(item.status),
+    providerStatus: item.status,
+    channel,
+    createdAt: item.created_at,
+    agent: item.agent ? { id: item.agent.id, name: item.agent.name ?? null } : null,
+    timezone: item.timezone ?? null,
+    schedule: toSchedule(item.scheduling),
+    retries: item.retries ?? null,
+    concurrency: item.concurrency ?? item.concurrency_limit ?? null,
+    archived: item.archived ?? false,
+    template: item.template ?? null,
+    firstMessage: item.first_message ?? null,
+    cycle: toCycle(item, cycles),
+  };
+}
+
+const MAX_ID_CHARS = 60;
+
+/** The id as far as it can be read from an item that failed validation, so the issue can name it. */
+function rawProviderId(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null || !('id' in raw)) return null;
+  const id: unknown = raw.id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  if (typeof id === 'string' && id !== '') return id.length > MAX_ID_CHARS ? id.slice(0, MAX_ID_CHARS) : id;
+  return null;
+}
+
+function toIssue(raw: unknown, error: z.ZodError, prefix: string): ItemIssue {
+  const first = error.issues[0];
+  const path = first === undefined ? '' : z.core.toDotPath(first.path);
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  return {
+    provider: 'ALTUR',
+    providerId: rawProviderId(raw),
+    field: joinPath(prefix, path),
+    message: `${first?.message ?? 'invalid item'}${more}`,
+  };
+}
+
+function joinPath(prefix: string, path: string): string {
+  if (prefix === '') return path;
+  if (path === '' || path.startsWith('[')) return prefix + path;
+  return `${prefix}.${path}`;
+}
+
+function mapWithPrefix(raw: unknown, channel: CampaignChannel | null, prefix: string): AlturMapResult {
+  const parsed = alturListItemSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, issue: toIssue(raw, parsed.error, prefix) };
+  return { ok: true, campaign: toCampaign(parsed.data, channel, null) };
+}
+
+/**
+ * One list item. List items carry no channel, so `channel` is what the request's `integration` filter
+ * implies, or null. ItemIssue.field is relative to the item (`created_at`; `` for the item itself).
+ */
+export function mapAlturItem(raw: unknown, channel: CampaignChannel | null): AlturMapResult {
+  return mapWithPrefix(raw, channel, '');
+}
+
+/** A page of list items: invalid ones are skipped and reported with their index (`campaigns[3].created_at`). */
+export function mapAlturItems(
+  items: readonly unknown[],
+  channel: CampaignChannel | null,
+): { campaigns: AlturCampaign[]; issues: ItemIssue[] } {
+  const campaigns: AlturCampaign[] = [];
+  const issues: ItemIssue[] = [];
+  for (let index = 0; index < items.length; index++) {
+    const result = mapWithPrefix(items[index], channel, `campaigns[${index}]`);
+    if (result.ok) campaigns.push(result.campaign);
+    else issues.push(result.issue);
+  }
+  return { campaigns, issues };
+}
+
+/**
+ * The campaign of `GET /campaigns/{id}`. Its `integration.type` names the channel; `channel` is the
+ * fallback when it does not. ItemIssue.field is prefixed `campaign.`.
+ */
+export function mapAlturDetail(raw: unknown, channel: CampaignChannel | null = null): AlturMapResult {
+  const parsed = alturDetailItemSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, issue: toIssue(raw, parsed.error, 'campaign') };
+  const item = parsed.data;
+  const type = item.integration?.type?.trim();
+  const detailChannel = type === undefined || type === '' ? channel : alturIntegrationToChannel(type);
+  return { ok: true, campaign: toCampaign(item, detailChannel, item.cycles) };
+}

@@ -1,0 +1,102 @@
+import type { ProviderConfig } from '../../config.js';
+import type { AuralytikCampaign } from '../../domain/campaign.js';
+import { UpstreamBadResponseError } from '../../errors.js';
+import { type QueryParams, UpstreamClient } from '../../http/upstreamClient.js';
+import type { ProviderDependencies, RequestScope } from '../provider.js';
+import type { ItemIssue } from '../types.js';
+import { mapAuralytikItem } from './mapping.js';
+import { parseAuralytikDetail, parseAuralytikError, parseAuralytikList } from './schemas.js';
+
+export interface AuralytikListQuery {
+  status?: string | undefined;
+  channelType?: string | undefined;
+  dateFrom?: string | undefined;
+  dateTo?: string | undefined;
+  page: number;
+  pageSize: number;
+}
+
+export interface AuralytikListResult {
+  totalCount: number;
+  /** One slot per item the provider sent, null where the item failed validation (reported, not shown). */
+  entries: (AuralytikCampaign | null)[];
+}
+
+/**
+ * The provider documents `Authorization: Bearer`; newer docs describe an X-Api-Key scheme with request
+ * signing. Swapping schemes means replacing this one function.
+ */
+export function bearerAuth(apiKey: string) {
+  const value = `Bearer ${apiKey}`;
+  return (headers: Record<string, string>) => {
+    headers.authorization = value;
+  };
+}
+
+export class AuralytikHttp {
+  private readonly http: UpstreamClient;
+
+  constructor(config: ProviderConfig, dependencies: ProviderDependencies) {
+    this.http = new UpstreamClient({
+      provider: 'AURALYTIK',
+      baseUrl: config.baseUrl,
+      authorize: bearerAuth(config.apiKey),
+      timeoutMs: dependencies.timeoutMs,
+      maxBodyBytes: dependencies.maxBodyBytes,
+      rateLimitPerSecond: config.rateLimitPerSecond,
+      maxConcurrency: config.maxConcurrency,
+      retryAfterFromBody: (body) => parseAuralytikError(body).retryAfterSeconds,
+      ...(dependencies.dispatcher === undefined ? {} : { dispatcher: dependencies.dispatcher }),
+    });
+  }
+
+  async list(query: AuralytikListQuery, scope: RequestScope): Promise<AuralytikListResult> {
+    const params: QueryParams = {
+      status: query.status,
+      channelType: query.channelType,
+      dateFrom: query.dateFrom,
+      dateTo: query.dateTo,
+      page: String(query.page),
+      pageSize: String(query.pageSize),
+    };
+    const result = await this.http.getJson('/campaigns', params, scope);
+    if (!result.found) {
+      throw new UpstreamBadResponseError('AURALYTIK', 'answered the campaign list with HTTP 404.');
+    }
+    const page = parseAuralytikList(result.body);
+    const { entries, issues } = mapEntries(page.items);
+    if (issues.length > 0) scope.reportIssues(issues);
+    return { totalCount: page.totalCount, entries };
+  }
+
+  async get(providerId: string, scope: RequestScope): Promise<AuralytikCampaign | null> {
+    const result = await this.http.getJson(`/campaigns/${encodeURIComponent(providerId)}`, {}, scope);
+    if (!result.found) return null;
+    const mapped = mapAuralytikItem(parseAuralytikDetail(result.body));
+    if (!mapped.ok) {
+      throw new UpstreamBadResponseError(
+        'AURALYTIK',
+        `sent campaign ${providerId} with an invalid field \`${mapped.issue.field}\`: ${mapped.issue.message}`,
+      );
+    }
+    return mapped.campaign;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
+
+function mapEntries(items: readonly unknown[]) {
+  const issues: ItemIssue[] = [];
+  const entries = items.map((item, index) => {
+    const mapped = mapAuralytikItem(item);
+    if (mapped.ok) return mapped.campaign;
+    issues.push({
+      ...mapped.issue,
+      field: mapped.issue.field === '' ? `data[${index}]` : `data[${index}].${mapped.issue.field}`,
+    });
+    return null;
+  });
+  return { entries, issues };
+}

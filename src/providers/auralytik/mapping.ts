@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type {
+  AuralytikCampaign,
+  AuralytikCampaignType,
+  CampaignChannel,
+  CampaignStatus,
+} from '../../domain/campaign.js';
+import type { ItemIssue } from '../types.js';
+import { auralytikItemSchema } from './schemas.js';
+
+export type AuralytikMapResult = { ok: true; campaign: AuralytikCampaign } | { ok: false; issue: ItemIssue };
+
+// Maps, not object literals: a provider string such as "constructor" must not hit Object.prototype.
+const STATUS_TO_DOMAIN: ReadonlyMap<string, CampaignStatus> = new Map([
+  ['running', 'RUNNING'],
+  ['paused', 'PAUSED'],
+  ['completed', 'COMPLETED'],
+]);
+
+const DOMAIN_TO_STATUS = {
+  PENDING: null,
+  READY: null,
+  RUNNING: 'Running',
+  PAUSED: 'Paused',
+  COMPLETED: 'Completed',
+  COOLDOWN: null,
+  UNKNOWN: null,
+} as const satisfies Record<CampaignStatus, string | null>;
+
+const TYPE_TO_DOMAIN: ReadonlyMap<string, AuralytikCampaignType> = new Map([
+  ['voicebot', 'VOICE_BOT'],
+  ['flow', 'FLOW'],
+]);
+
+const CHANNEL_TO_DOMAIN: ReadonlyMap<string, CampaignChannel> = new Map([
+  ['voice', 'VOICE'],
+  ['whatsapp', 'WHATSAPP'],
+]);
+
+const DOMAIN_TO_CHANNEL = {
+  VOICE: 'Voice',
+  WHATSAPP: 'WhatsApp',
+  OTHER: null,
+} as const satisfies Record<CampaignChannel, string | null>;
+
+/** Case-insensitive; a status Auralytik adds later is UNKNOWN (the raw value stays in providerStatus). */
+export function auralytikStatusToDomain(status: string): CampaignStatus {
+  return STATUS_TO_DOMAIN.get(status.trim().toLowerCase()) ?? 'UNKNOWN';
+}
+
+export function auralytikTypeToDomain(type: string | null): AuralytikCampaignType {
+  return type === null ? 'UNKNOWN' : (TYPE_TO_DOMAIN.get(type.trim().toLowerCase()) ?? 'UNKNOWN');
+}
+
+/** Null when the provider sent no channel (absent, null or blank); OTHER for one we do not know. */
+export function auralytikChannelToDomain(channelType: string | null): CampaignChannel | null {
+  if (channelType === null) return null;
+  const key = channelType.trim().toLowerCase();
+  if (key === '') return null;
+  return CHANNEL_TO_DOMAIN.get(key) ?? 'OTHER';
+}
+
+/** The `status` query value for a domain status; null when Auralytik has no such status. */
+export function domainStatusToAuralytik(status: CampaignStatus): 'Running' | 'Paused' | 'Completed' | null {
+  return DOMAIN_TO_STATUS[status];
+}
+
+/** The `channelType` query value; OTHER is null because "anything but Voice and WhatsApp" is no filter. */
+export function domainChannelToAuralytik(channel: CampaignChannel): 'Voice' | 'WhatsApp' | null {
+  return DOMAIN_TO_CHANNEL[channel];
+}
+
+const MAX_ID_CHARS = 60;
+
+/** The id as far as it can be read from an item that failed validation, so the issue can name it. */
+function rawProviderId(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null || !('id' in raw)) return null;
+  const id: unknown = raw.id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  if (typeof id === 'string' && id !== '') return id.length > MAX_ID_CHARS ? id.slice(0, MAX_ID_CHARS) : id;
+  return null;
+}
+
+function joinPath(prefix: string, path: string): string {
+  if (prefix === '') return path;
+  if (path === '' || path.startsWith('[')) return prefix + path;
+  return `${prefix}.${path}`;
+}
+
+function mapWithPrefix(raw: unknown, prefix: string): AuralytikMapResult {
+  const parsed = auralytikItemSchema.safeParse(raw);
+  if (!parsed.success) {
+    const { issues } = parsed.error;
+    const first = issues[0];
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    return {
+      ok: false,
+      issue: {
+        provider: 'AURALYTIK',
+        providerId: rawProviderId(raw),
+        field: joinPath(prefix, first === undefined ? '' : z.core.toDotPath(first.path)),
+        message: `${first?.message ?? 'invalid item'}${more}`,
+      },
+    };
+  }
+  const item = parsed.data;
+  const channelType = item.channelType ?? null;
+  return {
+    ok: true,
+    campaign: {
+      provider: 'AURALYTIK',
+      providerId: item.id,
+      name: item.name,
+      description: item.description ?? null,
+      status: auralytikStatusToDomain(item.status),
+      providerStatus: item.status,
+      channel: auralytikChannelToDomain(channelType),
+      createdAt: item.createdAt,
+      type: auralytikTypeToDomain(item.type ?? null),
+      channelType,
+      startDate: item.startDate,
+      endDate: item.endDate,
+    },
+  };
+}
+
+/** One campaign, from a list page or a detail. ItemIssue.field is relative to the item (`createdAt`). */
+export function mapAuralytikItem(raw: unknown): AuralytikMapResult {
+  return mapWithPrefix(raw, '');
+}
+
+/** A page of items: invalid ones are skipped and reported with their index (`data[3].createdAt`). */
+export function mapAuralytikItems(items: readonly unknown[]): {
+  campaigns: AuralytikCampaign[];
+  issues: ItemIssue[];
+} {
+  const campaigns: AuralytikCampaign[] = [];
+  const issues: ItemIssue[] = [];
+  for (let index = 0; index < items.length; index++) {
+    const result = mapWithPrefix(items[index], `data[${index}]`);
+    if (result.ok) campaigns.push(result.campaign);
+    else issues.push(result.issue);
+  }
+  return { campaigns, issues };
+}

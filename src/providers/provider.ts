@@ -1,0 +1,82 @@
+import type { Dispatcher } from 'undici';
+import type { ProviderConfig } from '../config.js';
+import type { Campaign, CampaignFilter, Provider } from '../domain/campaign.js';
+import type { StreamPosition } from '../pagination/cursor.js';
+import type { ItemIssue } from './types.js';
+
+/** What one GraphQL request carries down to the providers. */
+export interface RequestScope {
+  signal: AbortSignal | undefined;
+  requestId: string;
+  /** Invalid items a provider skipped while serving this request; reported as GraphQL errors. */
+  reportIssues(issues: readonly ItemIssue[]): void;
+}
+
+export interface StreamReadRequest {
+  position: StreamPosition;
+  count: number;
+  direction: 'forward' | 'backward';
+  /** The total carried in the client's cursor, for providers that only report it on the first page. */
+  knownTotal: number | null;
+}
+
+/**
+ * The items a stream returned for one read, in the stream's own order (newest first). Forward reads
+ * return the items just after the requested position, backward reads the items just before it.
+ */
+export interface StreamRead {
+  items: Campaign[];
+  /** positionBefore[i] is the position just before items[i]; positionAfter[i] just after it. */
+  positionBefore: StreamPosition[];
+  positionAfter: StreamPosition[];
+  total: number;
+  /** More items exist before items[0] (before the requested position when nothing was returned). */
+  moreBefore: boolean;
+  /** More items exist after the last item (after the requested position when nothing was returned). */
+  moreAfter: boolean;
+}
+
+/** One upstream query, ordered newest first, that the merged connection reads from. */
+export interface CampaignStream {
+  /** Stable identity of the upstream query; part of the cursor's filter digest. */
+  readonly key: string;
+  readonly provider: Provider;
+  /** The position of the list's start, used when a client pages forward without a cursor. */
+  readonly start: StreamPosition;
+  /** The position of the list's end, used for `last` without `before`. */
+  readonly end: StreamPosition;
+  /** Whether a position decoded from a client's cursor is one this stream can have issued. */
+  accepts(position: StreamPosition): boolean;
+  read(request: StreamReadRequest): Promise<StreamRead>;
+}
+
+/** A provider's view of one GraphQL request: its loaders dedupe and cache within that request only. */
+export interface ProviderSession {
+  readonly provider: Provider;
+  /** Null when the provider has no such campaign. */
+  load(providerId: string): Promise<Campaign | null>;
+  /** The streams this filter needs; empty when the filter excludes the provider. Pure: no I/O. */
+  streams(filter: CampaignFilter): CampaignStream[];
+}
+
+export interface ProviderClient {
+  readonly provider: Provider;
+  openSession(scope: RequestScope): ProviderSession;
+  close(): Promise<void>;
+}
+
+export interface ProviderDependencies {
+  timeoutMs: number;
+  maxBodyBytes: number;
+  dispatcher?: Dispatcher;
+}
+
+/** Everything the gateway knows about a provider; the registry lists one per provider. */
+export interface ProviderModule {
+  readonly provider: Provider;
+  /** The GraphQL object type of its campaigns, also the prefix of their global ids. */
+  readonly typeName: string;
+  /** Null when `raw` cannot be one of this provider's ids, so no call is made for it. */
+  parseId(raw: string): string | null;
+  createClient(config: ProviderConfig, dependencies: ProviderDependencies): ProviderClient;
+}

@@ -1,0 +1,44 @@
+import { createServer } from 'node:http';
+import { pino } from 'pino';
+import { createApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { PROVIDER_MODULES } from '../providers/registry.js';
+import { startSimulators } from '../simulators/index.js';
+
+// `npm run demo`: both provider simulators with generated data on loopback, and the real gateway in front of
+// them. No keys, no network. Honours PORT and HOST like the real gateway.
+
+const simulators = await startSimulators({
+  altur: { count: 180, seed: 20_251_003 },
+  auralytik: { count: 140, seed: 20_240_110 },
+});
+const config = loadConfig({
+  ...process.env,
+  NODE_ENV: 'development',
+  HOST: process.env.HOST ?? '127.0.0.1',
+  ALTUR_API_KEY: simulators.altur.apiKey,
+  ALTUR_BASE_URL: simulators.altur.url,
+  AURALYTIK_API_KEY: simulators.auralytik.apiKey,
+  AURALYTIK_BASE_URL: simulators.auralytik.url,
+});
+const logger = pino({ level: config.logLevel });
+const clients = config.providers.map((providerConfig) => {
+  const module = PROVIDER_MODULES.find((candidate) => candidate.provider === providerConfig.provider);
+  if (module === undefined) throw new Error(`no module for ${providerConfig.provider}`);
+  return module.createClient(providerConfig, config.upstream);
+});
+const server = createServer(createApp({ clients, logger }));
+server.listen(config.port, config.host, () => {
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  logger.info(`demo: GraphiQL at http://${host}:${config.port}/graphql (simulated Altur and Auralytik data)`);
+});
+
+const stop = async () => {
+  server.close();
+  server.closeAllConnections();
+  await Promise.allSettled(clients.map((client) => client.close()));
+  await simulators.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,0 +1,41 @@
+import { startSimulators } from '../simulators/index.js';
+
+// Runs both provider simulators with demo data for `npm run demo` and manual exploration.
+// stdout carries exactly one JSON line (the URLs and keys) so a parent process can read it.
+
+function portFromEnv(name: string): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return 0;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(`${name} must be a port number (0-65535), got ${JSON.stringify(raw)}`);
+  }
+  return port;
+}
+
+const simulators = await startSimulators({
+  altur: { port: portFromEnv('ALTUR_SIM_PORT'), count: 180, seed: 20_251_003 },
+  auralytik: { port: portFromEnv('AURALYTIK_SIM_PORT'), count: 140, seed: 20_240_110 },
+});
+
+process.stdout.write(
+  `${JSON.stringify({
+    altur: { url: simulators.altur.url, apiKey: simulators.altur.apiKey },
+    auralytik: { url: simulators.auralytik.url, apiKey: simulators.auralytik.apiKey },
+  })}\n`,
+);
+
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  simulators.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,274 @@
+import type { AuralytikCampaignInput, AuralytikCampaignRecord, AuralytikStatus } from './data.js';
+import { AURALYTIK_STATUSES, auralytikDataset, generateAuralytikDataset } from './data.js';
+import type { RecordedRequest } from './faults.js';
+import type { RateLimitOptions, SimResponse, SimulatorBase, SimulatorCommonOptions } from './http.js';
+import { Memo, SlidingWindowLimiter, startHttpSimulator, statusText, systemClock, urlHost } from './http.js';
+import { parseInstantMs } from './time.js';
+
+export const AURALYTIK_BASE_PATH = '/v1';
+export const AURALYTIK_DEMO_API_KEY = 'auralytik-demo-key';
+
+export interface AuralytikSimulatorOptions extends SimulatorCommonOptions {
+  /** Explicit records (completed with defaults); wins over `count`/`seed`. */
+  dataset?: readonly AuralytikCampaignInput[] | undefined;
+  /** Size of the generated dataset when no `dataset` is given. @default 100 */
+  count?: number | undefined;
+  /** @default 2 */
+  seed?: number | undefined;
+  /** @default 15 */
+  tieEvery?: number | undefined;
+  /**
+   * The seed's `{data, page, pageSize, totalCount}` or the newer docs'
+   * `{data, meta: {requestId, timestamp}, pagination: {page, pageSize, totalCount, totalPages}}`.
+   * @default 'flat'
+   */
+  listShape?: 'flat' | 'wrapped' | undefined;
+  /** The detail as a bare campaign object or as `{data: {...}}` (undocumented either way). @default 'bare' */
+  detailShape?: 'bare' | 'wrapped' | undefined;
+  /** Auralytik documents no limit, so none by default. */
+  rateLimit?: RateLimitOptions | false | undefined;
+}
+
+export interface AuralytikSimulator extends SimulatorBase {
+  setDataset(records: readonly AuralytikCampaignInput[]): void;
+  dataset(): readonly AuralytikCampaignRecord[];
+  setRateLimit(limit: RateLimitOptions | false): void;
+}
+
+interface Entry {
+  readonly record: AuralytikCampaignRecord;
+  readonly ms: number;
+}
+
+interface ListParams {
+  status: AuralytikStatus | null;
+  channelType: string | null;
+  fromMs: number | null;
+  toMs: number | null;
+  page: number;
+  pageSize: number;
+}
+
+interface ListPage {
+  dataJson: string;
+  totalCount: number;
+}
+
+function compareEntries(a: Entry, b: Entry): number {
+  if (a.ms !== b.ms) return b.ms - a.ms;
+  if (a.record.id === b.record.id) return 0;
+  return a.record.id < b.record.id ? 1 : -1;
+}
+
+function parsePositiveInt(value: string, name: string, max: number): number | string {
+  if (!/^\d{1,9}$/.test(value)) return `${name} must be a positive integer`;
+  const parsed = Number(value);
+  if (parsed < 1) return `${name} must be at least 1`;
+  if (parsed > max) return `${name} must be at most ${max}`;
+  return parsed;
+}
+
+function parseListParams(query: URLSearchParams): ListParams | { error: string } {
+  const get = (name: string): string | null | { error: string } => {
+    const values = query.getAll(name);
+    if (values.length > 1) return { error: `${name} must be given at most once` };
+    return values[0] ?? null;
+  };
+  const raw: Record<string, string | null> = {};
+  for (const name of ['status', 'channelType', 'dateFrom', 'dateTo', 'page', 'pageSize']) {
+    const value = get(name);
+    if (typeof value === 'object' && value !== null) return value;
+    raw[name] = value;
+  }
+  const { status, channelType, dateFrom, dateTo, page, pageSize } = raw;
+  let parsedStatus: AuralytikStatus | null = null;
+  if (status != null) {
+    const found = AURALYTIK_STATUSES.find((candidate) => candidate === status);
+    if (found === undefined) return { error: `status must be one of ${AURALYTIK_STATUSES.join(', ')}` };
+    parsedStatus = found;
+  }
+  if (channelType === '') return { error: 'channelType must not be empty' };
+  const fromMs = dateFrom == null ? null : parseInstantMs(dateFrom);
+  if (dateFrom != null && fromMs === null) return { error: 'dateFrom must be an ISO 8601 date' };
+  const toMs = dateTo == null ? null : parseInstantMs(dateTo);
+  if (dateTo != null && toMs === null) return { error: 'dateTo must be an ISO 8601 date' };
+  if (fromMs !== null && toMs !== null && fromMs > toMs)
+    return { error: 'dateFrom must not be after dateTo' };
+  const parsedPage = page == null ? 1 : parsePositiveInt(page, 'page', 1_000_000_000);
+  if (typeof parsedPage === 'string') return { error: parsedPage };
+  const parsedSize = pageSize == null ? 25 : parsePositiveInt(pageSize, 'pageSize', 100);
+  if (typeof parsedSize === 'string') return { error: parsedSize };
+  return {
+    status: parsedStatus,
+    channelType: channelType ?? null,
+    fromMs,
+    toMs,
+    page: parsedPage,
+    pageSize: parsedSize,
+  };
+}
+
+function classify(subPath: string): RecordedRequest['route'] {
+  if (subPath === '/campaigns') return 'list';
+  if (/^\/campaigns\/[^/]+$/.test(subPath)) return 'detail';
+  return 'other';
+}
+
+function render(record: AuralytikCampaignRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    name: record.name,
+    description: record.description,
+    type: record.type,
+    status: record.status,
+    channelType: record.channelType,
+    startDate: record.startDate,
+    endDate: record.endDate,
+    createdAt: record.createdAt,
+  };
+}
+
+/** Starts a faithful stand-in for Auralytik's campaign API on `http://host:port/v1`. */
+export async function startAuralytikSimulator(
+  options: AuralytikSimulatorOptions = {},
+): Promise<AuralytikSimulator> {
+  const apiKey = options.apiKey ?? AURALYTIK_DEMO_API_KEY;
+  const now = options.now ?? systemClock;
+  const wrappedList = options.listShape === 'wrapped';
+  const wrappedDetail = options.detailShape === 'wrapped';
+  let limiter: SlidingWindowLimiter | null =
+    options.rateLimit === undefined || options.rateLimit === false
+      ? null
+      : new SlidingWindowLimiter(options.rateLimit);
+  let requestCounter = 0;
+  const pages = new Memo<ListPage>();
+  const details = new Memo<string | null>();
+
+  let records: AuralytikCampaignRecord[] = [];
+  let sorted: Entry[] = [];
+  let byId = new Map<string, AuralytikCampaignRecord>();
+
+  const setDataset = (inputs: readonly AuralytikCampaignInput[]): void => {
+    records = auralytikDataset(inputs);
+    sorted = records
+      .map((record) => ({ record, ms: parseInstantMs(record.createdAt) ?? 0 }))
+      .sort(compareEntries);
+    byId = new Map(records.map((record) => [record.id, record]));
+    pages.clear();
+    details.clear();
+  };
+  setDataset(
+    options.dataset ??
+      generateAuralytikDataset({
+        count: options.count ?? 100,
+        seed: options.seed ?? 2,
+        tieEvery: options.tieEvery,
+      }),
+  );
+
+  const nextRequestId = (): string => {
+    requestCounter += 1;
+    return `req_${requestCounter.toString(16).padStart(8, '0')}`;
+  };
+
+  const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) => ({
+    status,
+    body: JSON.stringify({ error: { code, message, requestId: nextRequestId(), ...extra } }),
+  });
+
+  const listPage = (params: ListParams): ListPage => {
+    const matching = sorted.filter(({ record, ms }) => {
+      if (params.status !== null && record.status !== params.status) return false;
+      if (params.channelType !== null && record.channelType !== params.channelType) return false;
+      if (params.fromMs !== null && ms < params.fromMs) return false;
+      if (params.toMs !== null && ms > params.toMs) return false;
+      return true;
+    });
+    const start = (params.page - 1) * params.pageSize;
+    const data = matching.slice(start, start + params.pageSize).map((entry) => render(entry.record));
+    return { dataJson: JSON.stringify(data), totalCount: matching.length };
+  };
+
+  const list = (params: ListParams): SimResponse => {
+    const { dataJson, totalCount } = pages.get(JSON.stringify(params), () => listPage(params));
+    const { page, pageSize } = params;
+    // Splicing the cached `data` keeps the per-request meta fresh without re-serialising campaigns.
+    const body = wrappedList
+      ? `{"data":${dataJson},"meta":${JSON.stringify({
+          requestId: nextRequestId(),
+          timestamp: new Date(now()).toISOString(),
+        })},"pagination":${JSON.stringify({
+          page,
+          pageSize,
+          totalCount,
+          totalPages: Math.ceil(totalCount / pageSize),
+        })}}`
+      : `{"data":${dataJson},"page":${page},"pageSize":${pageSize},"totalCount":${totalCount}}`;
+    return { status: 200, body };
+  };
+
+  const campaign = (rawId: string): SimResponse => {
+    const json = details.get(rawId, () => {
+      let id: string;
+      try {
+        id = decodeURIComponent(rawId);
+      } catch {
+        return null;
+      }
+      const record = byId.get(id);
+      if (record === undefined) return null;
+      return JSON.stringify(wrappedDetail ? { data: render(record) } : render(record));
+    });
+    if (json === null) return error(404, 'NOT_FOUND', `Campaign ${rawId} not found`);
+    return { status: 200, body: json };
+  };
+
+  const handle = (request: RecordedRequest, subPath: string): SimResponse => {
+    const auth = /^Bearer\s+(.+)$/i.exec(request.authorization ?? '');
+    if (auth?.[1] !== apiKey) return error(401, 'UNAUTHORIZED', 'Missing or invalid API key');
+    const limited = limiter?.tryAcquire(apiKey, request.at);
+    if (limited != null) {
+      const seconds = Math.max(1, Math.ceil(limited.retryAfterMs / 1000));
+      return {
+        ...error(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', { retryAfter: seconds }),
+        headers: { 'retry-after': String(seconds) },
+      };
+    }
+    if (request.route === 'other') return error(404, 'NOT_FOUND', 'No such endpoint');
+    if (request.method !== 'GET') {
+      return { ...error(405, 'METHOD_NOT_ALLOWED', 'Only GET is supported'), headers: { allow: 'GET' } };
+    }
+    if (request.route === 'detail') return campaign(subPath.slice('/campaigns/'.length));
+    const params = parseListParams(request.query);
+    if ('error' in params) return error(400, 'VALIDATION_ERROR', params.error);
+    return list(params);
+  };
+
+  const http = await startHttpSimulator({
+    basePath: AURALYTIK_BASE_PATH,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    now,
+    classify,
+    handle,
+    faultBody: (status) =>
+      JSON.stringify({
+        error: { code: status >= 500 ? 'INTERNAL_ERROR' : 'ERROR', message: statusText(status) },
+      }),
+  });
+
+  return {
+    url: `http://${urlHost(http.host)}:${http.port}${AURALYTIK_BASE_PATH}`,
+    apiKey,
+    host: http.host,
+    port: http.port,
+    faults: http.faults,
+    requests: http.requests,
+    close: http.close,
+    setDataset,
+    dataset: () => records,
+    setRateLimit: (limit) => {
+      limiter = limit === false ? null : new SlidingWindowLimiter(limit);
+    },
+  };
+}
