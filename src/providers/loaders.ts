@@ -28,17 +28,32 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** A page of a provider's list, each raw slot either a campaign or null for an item that failed validation. */
-export interface ListEntries {
-  entries: (Campaign | null)[];
-}
+/**
+ * What the lists of one GraphQL request returned. Root fields resolve in parallel, so a lookup of a campaign
+ * that a sibling `campaigns` field is listing would otherwise race it: lookups wait for the lists in flight
+ * and take a listed campaign instead of calling the provider.
+ */
+export class ListedCampaigns {
+  private readonly byId = new Map<string, Campaign>();
+  private readonly inFlight = new Set<Promise<unknown>>();
 
-/** Prime a lookup loader with what a list returned, so `node(id)` of a listed campaign costs no call. */
-export function primeLookups(
-  loader: DataLoader<string, Campaign | null>,
-  entries: readonly (Campaign | null)[],
-) {
-  for (const campaign of entries) {
-    if (campaign !== null) loader.prime(campaign.providerId, campaign);
+  /** Records a list request and, once it answers, the campaigns it returned. */
+  track<T extends { entries: readonly (Campaign | null)[] }>(request: Promise<T>): Promise<T> {
+    const tracked = request.then((page) => {
+      for (const campaign of page.entries) {
+        if (campaign !== null) this.byId.set(campaign.providerId, campaign);
+      }
+      return page;
+    });
+    const settled = tracked.catch(() => undefined);
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return tracked;
+  }
+
+  /** The listed campaign if any list of this request has it, otherwise the provider's answer. */
+  async lookup(providerId: string, fetch: (providerId: string) => Promise<Campaign | null>) {
+    if (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    return this.byId.get(providerId) ?? fetch(providerId);
   }
 }

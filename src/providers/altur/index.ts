@@ -1,5 +1,5 @@
 import type { CampaignFilter } from '../../domain/campaign.js';
-import { createLookupLoader, createRequestLoader, primeLookups } from '../loaders.js';
+import { createLookupLoader, createRequestLoader, ListedCampaigns } from '../loaders.js';
 import { expressible } from '../planning.js';
 import type {
   CampaignStream,
@@ -42,6 +42,7 @@ export function planAlturQueries(filter: CampaignFilter): AlturListFilter[] {
 
 class AlturSession implements ProviderSession {
   readonly provider = 'ALTUR';
+  private readonly listed = new ListedCampaigns();
   private readonly lookups;
   private readonly pages;
 
@@ -49,15 +50,15 @@ class AlturSession implements ProviderSession {
     private readonly http: AlturHttp,
     private readonly scope: RequestScope,
   ) {
-    this.lookups = createLookupLoader((id) => this.http.get(id, this.scope));
-    this.pages = createRequestLoader<AlturListResult>(async (key) => {
+    this.lookups = createLookupLoader((id) =>
+      this.listed.lookup(id, (missing) => this.http.get(missing, this.scope)),
+    );
+    this.pages = createRequestLoader<AlturListResult>((key) => {
       const { filter, call } = JSON.parse(key) as {
         filter: AlturListFilter;
         call: Parameters<AlturHttp['list']>[1];
       };
-      const page = await this.http.list(filter, call, this.scope);
-      primeLookups(this.lookups, page.entries);
-      return page;
+      return this.listed.track(this.http.list(filter, call, this.scope));
     });
   }
 

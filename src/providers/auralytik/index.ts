@@ -1,5 +1,5 @@
 import type { CampaignFilter } from '../../domain/campaign.js';
-import { createLookupLoader, createRequestLoader, primeLookups } from '../loaders.js';
+import { createLookupLoader, createRequestLoader, ListedCampaigns } from '../loaders.js';
 import { expressible } from '../planning.js';
 import type {
   CampaignStream,
@@ -35,6 +35,7 @@ export function planAuralytikQueries(filter: CampaignFilter): StreamFilter[] {
 
 class AuralytikSession implements ProviderSession {
   readonly provider = 'AURALYTIK';
+  private readonly listed = new ListedCampaigns();
   private readonly lookups;
   private readonly pages;
 
@@ -42,12 +43,12 @@ class AuralytikSession implements ProviderSession {
     private readonly http: AuralytikHttp,
     private readonly scope: RequestScope,
   ) {
-    this.lookups = createLookupLoader((id) => this.http.get(id, this.scope));
-    this.pages = createRequestLoader<AuralytikListResult>(async (key) => {
-      const page = await this.http.list(JSON.parse(key) as AuralytikListQuery, this.scope);
-      primeLookups(this.lookups, page.entries);
-      return page;
-    });
+    this.lookups = createLookupLoader((id) =>
+      this.listed.lookup(id, (missing) => this.http.get(missing, this.scope)),
+    );
+    this.pages = createRequestLoader<AuralytikListResult>((key) =>
+      this.listed.track(this.http.list(JSON.parse(key) as AuralytikListQuery, this.scope)),
+    );
   }
 
   load(providerId: string) {
