@@ -2,7 +2,7 @@ import { ApolloClient, gql, HttpLink, InMemoryCache } from '@apollo/client/core/
 import { relayStylePagination } from '@apollo/client/utilities/index.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateAlturDataset, generateAuralytikDataset } from '../../src/simulators/index.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type GraphQLResponse, type Harness, startHarness } from '../support/harness.js';
 
 const CAMPAIGNS = gql`
   query Campaigns($after: String) {
@@ -54,7 +54,9 @@ it('pages to the end with Apollo Client relayStylePagination and fetchMore, matc
   const viaRaw: string[] = [];
   let after: string | null = null;
   for (let guard = 0; guard < 50; guard++) {
-    const response = await harness.query<Result>(CAMPAIGNS.loc?.source.body ?? '', { after });
+    const response: GraphQLResponse<Result> = await harness.query<Result>(CAMPAIGNS.loc?.source.body ?? '', {
+      after,
+    });
     const page: Result['campaigns'] | undefined = response.data?.campaigns;
     if (!page) throw new Error(response.text);
     viaRaw.push(...page.edges.map((edge) => edge.node.id));
