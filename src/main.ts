@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { PROVIDER_MODULES } from './providers/registry.js';
+import { createProviderClients } from './providers/registry.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -18,11 +18,7 @@ function start() {
     throw error;
   }
   const logger = pino({ level: config.logLevel, base: { service: 'campaign-gateway' } });
-  const clients = config.providers.map((providerConfig) => {
-    const module = PROVIDER_MODULES.find((candidate) => candidate.provider === providerConfig.provider);
-    if (module === undefined) throw new Error(`no module for provider ${providerConfig.provider}`);
-    return module.createClient(providerConfig, config.upstream);
-  });
+  const clients = createProviderClients(config.providers, config.upstream);
   const app = createApp({ clients, logger, graphiql: config.env !== 'production' });
   const server = createServer(app);
 

@@ -1,6 +1,18 @@
+import type { ProviderConfig } from '../config.js';
 import { altur } from './altur/index.js';
 import { auralytik } from './auralytik/index.js';
-import type { ProviderModule } from './provider.js';
+import type { ProviderClient, ProviderDependencies, ProviderModule } from './provider.js';
 
 /** Every provider the gateway can talk to. Adding one is a folder beside these and a line here. */
 export const PROVIDER_MODULES: readonly ProviderModule[] = [altur, auralytik];
+
+/** One client per configured provider, in registry order (the order of streams, and so of cursors). */
+export function createProviderClients(
+  configs: readonly ProviderConfig[],
+  dependencies: ProviderDependencies,
+): ProviderClient[] {
+  return PROVIDER_MODULES.flatMap((module) => {
+    const config = configs.find((candidate) => candidate.provider === module.provider);
+    return config === undefined ? [] : [module.createClient(config, dependencies)];
+  });
+}

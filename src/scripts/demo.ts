@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { PROVIDER_MODULES } from '../providers/registry.js';
+import { createProviderClients } from '../providers/registry.js';
 import { startSimulators } from '../simulators/index.js';
 
 // `npm run demo`: both provider simulators with generated data on loopback, and the real gateway in front of
@@ -22,11 +22,7 @@ const config = loadConfig({
   AURALYTIK_BASE_URL: simulators.auralytik.url,
 });
 const logger = pino({ level: config.logLevel });
-const clients = config.providers.map((providerConfig) => {
-  const module = PROVIDER_MODULES.find((candidate) => candidate.provider === providerConfig.provider);
-  if (module === undefined) throw new Error(`no module for ${providerConfig.provider}`);
-  return module.createClient(providerConfig, config.upstream);
-});
+const clients = createProviderClients(config.providers, config.upstream);
 const server = createServer(createApp({ clients, logger }));
 server.listen(config.port, config.host, () => {
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;

@@ -5,8 +5,7 @@ import { request } from 'undici';
 import { createApp } from '../../src/app.js';
 import type { ProviderConfig } from '../../src/config.js';
 import type { Provider } from '../../src/domain/campaign.js';
-import type { ProviderClient } from '../../src/providers/provider.js';
-import { PROVIDER_MODULES } from '../../src/providers/registry.js';
+import { createProviderClients } from '../../src/providers/registry.js';
 import {
   type AlturSimulator,
   type AlturSimulatorOptions,
@@ -61,10 +60,9 @@ export async function startHarness(options: HarnessOptions = {}) {
       maxConcurrency: 16,
     });
   }
-  const clients: ProviderClient[] = configs.map((config) => {
-    const module = PROVIDER_MODULES.find((candidate) => candidate.provider === config.provider);
-    if (module === undefined) throw new Error(`no module for ${config.provider}`);
-    return module.createClient(config, { timeoutMs: options.timeoutMs ?? 5000, maxBodyBytes: 1024 * 1024 });
+  const clients = createProviderClients(configs, {
+    timeoutMs: options.timeoutMs ?? 5000,
+    maxBodyBytes: 1024 * 1024,
   });
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
