@@ -12,6 +12,11 @@ export interface AppOptions {
    * @default true
    */
   graphiql?: boolean;
+  /**
+   * No upstream attempt starts, and no retry waits, later than this after a request arrives.
+   * @default 15000
+   */
+  requestDeadlineMs?: number;
   /** Preloaded in GraphiQL's editor. */
   exampleQuery?: string;
 }
@@ -51,7 +56,7 @@ export function createApp(options: AppOptions) {
         : { title: 'Campaign gateway', defaultQuery: options.exampleQuery ?? EXAMPLE_QUERY },
     // Never attach stacks or internal messages to a response, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    context: ({ request }) => createContext(clients, request),
+    context: ({ request }) => createContext(clients, request, options.requestDeadlineMs ?? 15_000),
     logging: {
       debug: (...args) => logger.debug({ detail: args.map(String) }, 'yoga'),
       info: (...args) => logger.info({ detail: args.map(String) }, 'yoga'),

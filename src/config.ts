@@ -44,6 +44,7 @@ export const environmentSchema = z.object({
   AURALYTIK_RATE_LIMIT_PER_SECOND: positiveInt(50, 10_000),
   AURALYTIK_MAX_CONCURRENCY: positiveInt(16, 256),
   UPSTREAM_TIMEOUT_MS: positiveInt(10_000, 300_000),
+  REQUEST_DEADLINE_MS: positiveInt(15_000, 600_000),
   UPSTREAM_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024, 256 * 1024 * 1024),
 });
 
@@ -63,6 +64,8 @@ export interface Config {
   host: string;
   logLevel: Environment['LOG_LEVEL'];
   upstream: { timeoutMs: number; maxBodyBytes: number };
+  /** Bound on the upstream work of one GraphQL request, retries included. */
+  requestDeadlineMs: number;
   /** Only the providers whose key is set: a provider without a key is not called at all. */
   providers: ProviderConfig[];
 }
@@ -109,6 +112,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     upstream: { timeoutMs: env.UPSTREAM_TIMEOUT_MS, maxBodyBytes: env.UPSTREAM_MAX_BODY_BYTES },
+    requestDeadlineMs: env.REQUEST_DEADLINE_MS,
     providers,
   };
 }

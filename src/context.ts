@@ -19,6 +19,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export function createContext(
   clients: readonly ProviderClient[],
   request: { headers: Headers; signal?: AbortSignal },
+  deadlineMs: number,
 ): GatewayContext {
   const incoming = request.headers.get('x-request-id');
   const requestId = incoming !== null && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -33,6 +34,7 @@ export function createContext(
   const scope = {
     signal: nativeSignal(request.signal),
     requestId,
+    deadline: Date.now() + deadlineMs,
     reportIssues: (issues: readonly ItemIssue[]) => {
       for (const issue of issues) reportPartial(skippedItemError(issue));
     },

@@ -18,8 +18,20 @@ function start() {
     throw error;
   }
   const logger = pino({ level: config.logLevel, base: { service: 'campaign-gateway' } });
-  const clients = createProviderClients(config.providers, config.upstream);
-  const app = createApp({ clients, logger, graphiql: config.env !== 'production' });
+  const clients = createProviderClients(config.providers, {
+    ...config.upstream,
+    onBreakerChange: (provider, state) =>
+      logger[state === 'closed' ? 'info' : 'warn'](
+        { provider, breaker: state },
+        `${provider} circuit ${state}`,
+      ),
+  });
+  const app = createApp({
+    clients,
+    logger,
+    graphiql: config.env !== 'production',
+    requestDeadlineMs: config.requestDeadlineMs,
+  });
   const server = createServer(app);
 
   server.listen(config.port, config.host, () => {

@@ -1,14 +1,26 @@
+import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import pLimit, { type LimitFunction } from 'p-limit';
 import pThrottle from 'p-throttle';
 import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
 import type { Provider } from '../domain/campaign.js';
 import {
   UpstreamBadResponseError,
-  type UpstreamError,
+  UpstreamError,
   UpstreamRateLimitedError,
   UpstreamUnauthorizedError,
   UpstreamUnavailableError,
 } from '../errors.js';
+import {
+  type BreakerOptions,
+  type BreakerState,
+  backoffDelay,
+  breakerState,
+  createBreaker,
+  DEFAULT_BREAKER,
+  DEFAULT_RETRY,
+  RetryBudget,
+  type RetryOptions,
+} from './resilience.js';
 import { parseRetryAfter } from './retryAfter.js';
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
@@ -26,6 +38,10 @@ export interface UpstreamClientOptions {
   maxConcurrency: number;
   /** Reads the provider's error body for a retry hint; must never throw. */
   retryAfterFromBody?: (body: unknown) => number | null;
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+  /** Told when the provider's circuit opens, half-opens or closes again. */
+  onBreakerChange?: (state: BreakerState) => void;
   /** Injected in tests; by default a keep-alive Pool per origin. */
   dispatcher?: Dispatcher;
   now?: () => number;
@@ -34,6 +50,8 @@ export interface UpstreamClientOptions {
 export interface GetOptions {
   signal?: AbortSignal | undefined;
   requestId?: string | undefined;
+  /** Epoch ms after which no attempt starts and no retry waits: the GraphQL request's own deadline. */
+  deadline?: number | undefined;
 }
 
 export type GetResult = { found: true; body: unknown } | { found: false };
@@ -58,6 +76,11 @@ export class UpstreamClient {
   private readonly concurrency: LimitFunction;
   private readonly throttle: <T>(task: () => Promise<T>) => Promise<T>;
   private readonly now: () => number;
+  private readonly retry: RetryOptions;
+  private readonly budget: RetryBudget;
+  private readonly breaker: CircuitBreakerPolicy;
+  /** GETs in flight, by path and query: identical requests share one call (one client = one credential). */
+  private readonly inFlight = new Map<string, Promise<GetResult>>();
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.provider = options.provider;
@@ -82,11 +105,63 @@ export class UpstreamClient {
     })((task: () => Promise<unknown>) => task());
     this.throttle = <T>(task: () => Promise<T>) => throttled(task) as Promise<T>;
     this.now = options.now ?? Date.now;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.budget = new RetryBudget(this.retry.budgetRatio);
+    this.breaker = createBreaker(options.breaker ?? DEFAULT_BREAKER, (state) =>
+      options.onBreakerChange?.(state),
+    );
   }
 
-  /** GET a JSON document. A 404 is `{ found: false }`; every other failure throws an UpstreamError. */
-  async getJson(path: string, query: QueryParams, options: GetOptions = {}): Promise<GetResult> {
-    return this.concurrency(() => this.throttle(() => this.attempt(path, query, options)));
+  get breakerState(): BreakerState {
+    return breakerState(this.breaker);
+  }
+
+  /**
+   * GET a JSON document. A 404 is `{ found: false }`; every other failure throws an UpstreamError. The same
+   * GET already in flight (from any GraphQL request) is shared rather than sent again; a caller that gives
+   * up stops waiting without cancelling it for the others.
+   */
+  getJson(path: string, query: QueryParams, options: GetOptions = {}): Promise<GetResult> {
+    const key = path + queryString(query);
+    let shared = this.inFlight.get(key);
+    if (shared === undefined) {
+      shared = this.withRetries(path, query, { requestId: options.requestId, deadline: options.deadline });
+      this.inFlight.set(key, shared);
+      const forget = () => this.inFlight.delete(key);
+      shared.then(forget, forget);
+    }
+    return untilAborted(shared, options.signal);
+  }
+
+  /**
+   * Retries GETs after network errors, timeouts, 429, 502, 503 and 504 only, with full-jitter backoff or the
+   * provider's Retry-After, whichever is longer — never past the deadline, never beyond the retry budget.
+   */
+  private async withRetries(path: string, query: QueryParams, options: GetOptions): Promise<GetResult> {
+    this.budget.recordAttempt();
+    for (let retries = 0; ; retries++) {
+      try {
+        return await this.breaker.execute(() =>
+          this.concurrency(() => this.throttle(() => this.attempt(path, query, options))),
+        );
+      } catch (error) {
+        if (error instanceof BrokenCircuitError) {
+          throw new UpstreamUnavailableError(
+            this.provider,
+            'failed repeatedly, so the gateway is not calling it for a few seconds. Retry shortly.',
+            'circuit open',
+          );
+        }
+        if (!(error instanceof UpstreamError) || !error.retryable || retries >= this.retry.maxRetries)
+          throw error;
+        const hinted = error instanceof UpstreamRateLimitedError ? (error.retryAfterMs ?? 0) : 0;
+        const wait = Math.max(backoffDelay(retries, this.retry), hinted);
+        const remaining = (options.deadline ?? Number.POSITIVE_INFINITY) - this.now();
+        // A wait that leaves no time for the attempt after it only delays the same answer.
+        if (wait + MIN_ATTEMPT_MS > remaining || !this.budget.tryWithdraw()) throw error;
+        await delay(wait);
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -95,7 +170,9 @@ export class UpstreamClient {
 
   private async attempt(path: string, query: QueryParams, options: GetOptions): Promise<GetResult> {
     options.signal?.throwIfAborted();
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const remaining = (options.deadline ?? Number.POSITIVE_INFINITY) - this.now();
+    const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, remaining));
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.requestId !== undefined) headers['x-request-id'] = options.requestId;
@@ -111,7 +188,7 @@ export class UpstreamClient {
         signal,
       });
     } catch (error) {
-      throw this.transportError(error, options.signal, timeout);
+      throw this.transportError(error, options.signal, timeout, timeoutMs);
     }
 
     const { statusCode } = response;
@@ -119,7 +196,7 @@ export class UpstreamClient {
     try {
       text = await this.readBody(response);
     } catch (error) {
-      throw this.transportError(error, options.signal, timeout);
+      throw this.transportError(error, options.signal, timeout, timeoutMs);
     }
 
     if (statusCode === 404) return { found: false };
@@ -175,17 +252,21 @@ export class UpstreamClient {
       const retryAfterMs = fromHeader ?? this.retryAfterFromBody(text);
       const hint =
         retryAfterMs === null ? ' Retry shortly.' : ` Retry in ${Math.ceil(retryAfterMs / 1000)} s.`;
-      return new UpstreamRateLimitedError(
-        this.provider,
-        `is rate-limiting the gateway (HTTP 429).${hint}`,
-        retryAfterMs,
+      return retryable(
+        new UpstreamRateLimitedError(
+          this.provider,
+          `is rate-limiting the gateway (HTTP 429).${hint}`,
+          retryAfterMs,
+        ),
       );
     }
     if (status >= 500) {
-      return new UpstreamUnavailableError(
+      const error = new UpstreamUnavailableError(
         this.provider,
         `is failing (HTTP ${status}). Retry later; other providers' data is unaffected.`,
       );
+      // A 500 is the provider's bug and will happen again; 502/503/504 are usually passing.
+      return status === 502 || status === 503 || status === 504 ? retryable(error) : error;
     }
     return new UpstreamBadResponseError(
       this.provider,
@@ -204,7 +285,12 @@ export class UpstreamClient {
     }
   }
 
-  private transportError(error: unknown, outer: AbortSignal | undefined, timeout: AbortSignal): unknown {
+  private transportError(
+    error: unknown,
+    outer: AbortSignal | undefined,
+    timeout: AbortSignal,
+    timeoutMs: number,
+  ): unknown {
     if (outer?.aborted) return outer.reason;
     if (error instanceof BodyTooLargeError) {
       return new UpstreamBadResponseError(
@@ -214,17 +300,49 @@ export class UpstreamClient {
     }
     const code = errorCode(error);
     if (timeout.aborted || TIMEOUT_CODES.has(code)) {
-      return new UpstreamUnavailableError(
-        this.provider,
-        `did not answer within ${this.options.timeoutMs} ms. Retry later.`,
-        code,
+      return retryable(
+        new UpstreamUnavailableError(
+          this.provider,
+          `did not answer within ${timeoutMs} ms. Retry later.`,
+          code,
+        ),
       );
     }
-    return new UpstreamUnavailableError(this.provider, 'could not be reached. Retry later.', code);
+    return retryable(new UpstreamUnavailableError(this.provider, 'could not be reached. Retry later.', code));
   }
 }
 
 class BodyTooLargeError extends Error {}
+
+const MIN_ATTEMPT_MS = 50;
+
+function retryable<T extends UpstreamError>(error: T): T {
+  error.retryable = true;
+  return error;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
 
 const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   new undiciErrors.HeadersTimeoutError().code,

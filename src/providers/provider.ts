@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { ProviderConfig } from '../config.js';
 import type { Campaign, CampaignFilter, Provider } from '../domain/campaign.js';
+import type { BreakerOptions, BreakerState, RetryOptions } from '../http/resilience.js';
 import type { StreamPosition } from '../pagination/cursor.js';
 import type { ItemIssue } from './types.js';
 
@@ -8,6 +9,8 @@ import type { ItemIssue } from './types.js';
 export interface RequestScope {
   signal: AbortSignal | undefined;
   requestId: string;
+  /** Epoch ms: no upstream attempt starts, and no retry waits, past this. */
+  deadline: number;
   /** Invalid items a provider skipped while serving this request; reported as GraphQL errors. */
   reportIssues(issues: readonly ItemIssue[]): void;
 }
@@ -69,6 +72,9 @@ export interface ProviderDependencies {
   timeoutMs: number;
   maxBodyBytes: number;
   dispatcher?: Dispatcher;
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+  onBreakerChange?: (provider: Provider, state: BreakerState) => void;
 }
 
 /** Everything the gateway knows about a provider; the registry lists one per provider. */

@@ -58,6 +58,8 @@ beforeAll(async () => {
       drift: 'seed',
     },
     auralytik: { dataset: [auralytikRecord], detailShape: 'wrapped' },
+    // These tests check how each failure maps, one after another; the breaker has its own tests.
+    dependencies: { breaker: { consecutiveFailures: 1000, halfOpenAfterMs: 1000 } },
   });
 });
 afterAll(() => harness.close());
@@ -198,7 +200,11 @@ describe('upstream failures in lookups', () => {
   it.each([
     ['500', { status: 500, body: 'oops' }, 'UPSTREAM_UNAVAILABLE'],
     ['502 with an HTML body', { status: 502, body: '<html>Bad Gateway</html>' }, 'UPSTREAM_UNAVAILABLE'],
-    ['429', { status: 429, headers: { 'retry-after': '7' } }, 'UPSTREAM_RATE_LIMITED'],
+    [
+      '429 with a long Retry-After',
+      { status: 429, headers: { 'retry-after': '120' } },
+      'UPSTREAM_RATE_LIMITED',
+    ],
     ['401', { status: 401, body: '{"detail":"Invalid API key"}' }, 'UPSTREAM_UNAUTHORIZED'],
     ['malformed JSON', { malformedJson: true }, 'UPSTREAM_BAD_RESPONSE'],
     ['empty 200', { emptyBody: true }, 'UPSTREAM_BAD_RESPONSE'],

@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { createApp } from '../../src/app.js';
 import type { ProviderConfig } from '../../src/config.js';
 import type { Provider } from '../../src/domain/campaign.js';
+import type { ProviderDependencies } from '../../src/providers/provider.js';
 import { createProviderClients } from '../../src/providers/registry.js';
 import {
   type AlturSimulator,
@@ -28,6 +29,8 @@ export interface HarnessOptions {
   auralytik?: AuralytikSimulatorOptions;
   timeoutMs?: number;
   alturRateLimitPerSecond?: number;
+  requestDeadlineMs?: number;
+  dependencies?: Pick<ProviderDependencies, 'retry' | 'breaker'>;
 }
 
 /**
@@ -63,10 +66,11 @@ export async function startHarness(options: HarnessOptions = {}) {
   const clients = createProviderClients(configs, {
     timeoutMs: options.timeoutMs ?? 5000,
     maxBodyBytes: 1024 * 1024,
+    ...options.dependencies,
   });
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  const app = createApp({ clients, logger });
+  const app = createApp({ clients, logger, requestDeadlineMs: options.requestDeadlineMs ?? 8000 });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

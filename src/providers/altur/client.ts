@@ -53,6 +53,9 @@ export class AlturHttp {
       rateLimitPerSecond: config.rateLimitPerSecond,
       maxConcurrency: config.maxConcurrency,
       ...(dependencies.dispatcher === undefined ? {} : { dispatcher: dependencies.dispatcher }),
+      ...(dependencies.retry === undefined ? {} : { retry: dependencies.retry }),
+      ...(dependencies.breaker === undefined ? {} : { breaker: dependencies.breaker }),
+      onBreakerChange: (state) => dependencies.onBreakerChange?.('ALTUR', state),
     });
   }
 

@@ -47,6 +47,9 @@ export class AuralytikHttp {
       maxConcurrency: config.maxConcurrency,
       retryAfterFromBody: (body) => parseAuralytikError(body).retryAfterSeconds,
       ...(dependencies.dispatcher === undefined ? {} : { dispatcher: dependencies.dispatcher }),
+      ...(dependencies.retry === undefined ? {} : { retry: dependencies.retry }),
+      ...(dependencies.breaker === undefined ? {} : { breaker: dependencies.breaker }),
+      onBreakerChange: (state) => dependencies.onBreakerChange?.('AURALYTIK', state),
     });
   }
 
