@@ -1,0 +1,170 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeGlobalId } from '../../src/schema/globalId.js';
+import { alturCampaign, auralytikCampaign, type FaultRule } from '../../src/simulators/index.js';
+import { expectNoLeak, type Harness, type HarnessOptions, startHarness } from '../support/harness.js';
+
+const ALTUR_ID = encodeGlobalId('AlturCampaign', '777');
+const AURALYTIK_ID = encodeGlobalId('AuralytikCampaign', 'camp_42');
+const BOTH = `query ($a: ID!, $b: ID!) { a: campaign(id: $a) { name } b: campaign(id: $b) { name } }`;
+const DEADLINE_MS = 3000;
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function start(options: HarnessOptions = {}) {
+  harness = await startHarness({
+    timeoutMs: 800,
+    requestDeadlineMs: DEADLINE_MS,
+    altur: { dataset: [alturCampaign({ id: 777, name: 'Altur seven' })], rateLimit: false },
+    auralytik: { dataset: [auralytikCampaign({ id: 'camp_42', name: 'Auralytik forty-two' })] },
+    alturRateLimitPerSecond: 1000,
+    ...options,
+  });
+  return harness;
+}
+
+/** One operation asking both providers, timed; the Auralytik half must always be complete. */
+async function askBoth(gateway: Harness) {
+  const started = Date.now();
+  const response = await gateway.query<{ a: { name: string } | null; b: { name: string } | null }>(BOTH, {
+    a: ALTUR_ID,
+    b: AURALYTIK_ID,
+  });
+  const elapsed = Date.now() - started;
+  expect(elapsed).toBeLessThan(DEADLINE_MS + 1000);
+  expect(response.data?.b).toEqual({ name: 'Auralytik forty-two' });
+  expectNoLeak(gateway, response.text);
+  return { response, elapsed };
+}
+
+describe('a failing provider', () => {
+  it.each<[string, FaultRule]>([
+    ['503 once', { route: 'detail', status: 503, times: 1 }],
+    [
+      '502 with an HTML body, twice',
+      { route: 'detail', status: 502, body: '<html>bad gateway</html>', times: 2 },
+    ],
+    ['504 once', { route: 'detail', status: 504, times: 1 }],
+    ['429 with Retry-After: 1', { route: 'detail', status: 429, headers: { 'retry-after': '1' }, times: 1 }],
+    ['a connection reset mid-body', { route: 'detail', resetMidBody: true, times: 1 }],
+    ['a hang longer than the attempt timeout', { route: 'detail', hang: true, times: 1 }],
+  ])('recovers from %s by retrying', async (_name, fault) => {
+    const gateway = await start();
+    gateway.altur.faults.add(fault);
+    const { response } = await askBoth(gateway);
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.a).toEqual({ name: 'Altur seven' });
+    expect(gateway.altur.requests.count({ route: 'detail' })).toBeGreaterThanOrEqual(2);
+  });
+
+  it('honours Retry-After as an HTTP date', async () => {
+    const gateway = await start();
+    const at = new Date(Date.now() + 1500).toUTCString();
+    gateway.altur.faults.add({ route: 'detail', status: 429, headers: { 'retry-after': at }, times: 1 });
+    const { response, elapsed } = await askBoth(gateway);
+    expect(response.data?.a).toEqual({ name: 'Altur seven' });
+    expect(elapsed).toBeGreaterThanOrEqual(400);
+  });
+
+  it.each<[string, FaultRule, string]>([
+    ['500 (not retried)', { route: 'detail', status: 500 }, 'UPSTREAM_UNAVAILABLE'],
+    [
+      'a huge Retry-After',
+      { route: 'detail', status: 429, headers: { 'retry-after': '3600' } },
+      'UPSTREAM_RATE_LIMITED',
+    ],
+    ['malformed JSON', { route: 'detail', malformedJson: true }, 'UPSTREAM_BAD_RESPONSE'],
+    ['truncated JSON', { route: 'detail', truncatedJson: true }, 'UPSTREAM_BAD_RESPONSE'],
+    ['an oversized body', { route: 'detail', oversizedBytes: 2 * 1024 * 1024 }, 'UPSTREAM_BAD_RESPONSE'],
+    ['a persistent hang', { route: 'detail', hang: true }, 'UPSTREAM_UNAVAILABLE'],
+    [
+      'a body trickled slower than the timeout',
+      { route: 'detail', trickle: { chunkBytes: 8, intervalMs: 400 } },
+      'UPSTREAM_UNAVAILABLE',
+    ],
+  ])('answers %s with %s in time, and recovers when it ends', async (_name, fault, code) => {
+    const gateway = await start();
+    const remove = gateway.altur.faults.add(fault);
+    const started = Date.now();
+    const { response } = await askBoth(gateway);
+    expect(response.data?.a).toBeNull();
+    expect(response.errors).toEqual([
+      expect.objectContaining({
+        path: ['a'],
+        extensions: expect.objectContaining({ code, provider: 'ALTUR' }),
+      }),
+    ]);
+    if (code === 'UPSTREAM_RATE_LIMITED') expect(Date.now() - started).toBeLessThan(1000);
+    remove();
+    const later = await askBoth(gateway);
+    expect(later.response.data?.a).toEqual({ name: 'Altur seven' });
+  });
+
+  it('opens the circuit in a persistent outage: 20 requests cost fewer than 20 attempts, later ones answer fast', async () => {
+    const gateway = await start({
+      dependencies: { breaker: { consecutiveFailures: 5, halfOpenAfterMs: 800 } },
+    });
+    gateway.altur.faults.add({ route: 'detail', status: 503 });
+    const elapsed: number[] = [];
+    for (let request = 0; request < 20; request++) {
+      const { response, elapsed: ms } = await askBoth(gateway);
+      expect(response.errors?.[0]?.extensions).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        provider: 'ALTUR',
+      });
+      elapsed.push(ms);
+    }
+    expect(gateway.altur.requests.count({ route: 'detail' })).toBeLessThan(20);
+    expect(Math.max(...elapsed.slice(10))).toBeLessThan(200);
+
+    gateway.altur.faults.clear();
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    const { response } = await askBoth(gateway);
+    expect(response.data?.a).toEqual({ name: 'Altur seven' });
+  });
+
+  it('reports a refused connection as UPSTREAM_UNAVAILABLE while the other provider answers', async () => {
+    const gateway = await start();
+    await gateway.altur.close();
+    const { response } = await askBoth(gateway);
+    expect(response.errors?.[0]?.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      provider: 'ALTUR',
+    });
+  });
+});
+
+describe('shared limits', () => {
+  it('coalesces identical lookups in flight from separate GraphQL requests into one call', async () => {
+    const gateway = await start();
+    gateway.altur.faults.add({ route: 'detail', delayMs: 200 });
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        gateway.query('query ($a: ID!) { campaign(id: $a) { name } }', { a: ALTUR_ID }),
+      ),
+    );
+    for (const response of responses) expect(response.data).toEqual({ campaign: { name: 'Altur seven' } });
+    expect(gateway.altur.requests.count({ route: 'detail' })).toBe(1);
+  });
+
+  it('keeps 40 concurrent lookups in separate requests within 12 per second on Altur', async () => {
+    const ids = Array.from({ length: 40 }, (_, index) => 9000 + index);
+    const gateway = await start({
+      altur: { dataset: ids.map((id) => ({ id })), rateLimit: { limit: 12, windowMs: 1000 } },
+      alturRateLimitPerSecond: 12,
+      requestDeadlineMs: 15_000,
+    });
+    const responses = await Promise.all(
+      ids.map((id) =>
+        gateway.query('query ($a: ID!) { campaign(id: $a) { providerId } }', {
+          a: encodeGlobalId('AlturCampaign', String(id)),
+        }),
+      ),
+    );
+    expect(responses.map((response) => response.errors)).toEqual(ids.map(() => undefined));
+    expect(gateway.altur.requests.maxInWindow(1000)).toBeLessThanOrEqual(12);
+  }, 20_000);
+});
