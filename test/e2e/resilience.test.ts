@@ -168,3 +168,67 @@ describe('shared limits', () => {
     expect(gateway.altur.requests.maxInWindow(1000)).toBeLessThanOrEqual(12);
   }, 20_000);
 });
+
+describe('schema drift in a list page', () => {
+  const LIST =
+    '{ campaigns(first: 10, filter: { providers: [ALTUR] }) { totalCount edges { node { providerId status providerStatus } } } }';
+  type ListResult = {
+    campaigns: {
+      totalCount: number;
+      edges: { node: { providerId: string; status: string; providerStatus: string } }[];
+    };
+  };
+  const drift = (change: (item: Record<string, unknown>) => void) => (body: unknown) => {
+    const page = body as { campaigns: Record<string, unknown>[] };
+    const first = page.campaigns[0];
+    if (first) change(first);
+    return page;
+  };
+
+  it.each<[string, (item: Record<string, unknown>) => void, string]>([
+    ['a missing required field', (item) => delete item.created_at, 'created_at'],
+    [
+      'null in a required field',
+      (item) => {
+        item.name = null;
+      },
+      'name',
+    ],
+  ])('skips the item with %s and reports the field, serving the rest', async (_name, change, field) => {
+    const gateway = await start({
+      altur: {
+        dataset: [
+          alturCampaign({ id: 1, created_at: '2025-02-01T00:00:00Z' }),
+          alturCampaign({ id: 2, created_at: '2025-01-01T00:00:00Z' }),
+        ],
+        rateLimit: false,
+      },
+    });
+    gateway.altur.faults.add({ route: 'list', transformBody: drift(change) });
+    const response = await gateway.query<ListResult>(LIST);
+    expect(response.data?.campaigns.edges.map((edge) => edge.node.providerId)).toEqual(['2']);
+    expect(response.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining(`campaigns[0].${field}`),
+        extensions: expect.objectContaining({ code: 'UPSTREAM_BAD_RESPONSE', provider: 'ALTUR' }),
+      }),
+    ]);
+    expectNoLeak(gateway, response.text);
+  });
+
+  it('maps an unknown status to UNKNOWN and keeps the raw value, without an error', async () => {
+    const gateway = await start();
+    gateway.altur.faults.add({
+      route: 'list',
+      transformBody: drift((item) => {
+        item.status = 'paused_by_compliance';
+      }),
+    });
+    const response = await gateway.query<ListResult>(LIST);
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.campaigns.edges[0]?.node).toMatchObject({
+      status: 'UNKNOWN',
+      providerStatus: 'paused_by_compliance',
+    });
+  });
+});
