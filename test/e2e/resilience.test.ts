@@ -60,6 +60,15 @@ describe('a failing provider', () => {
     expect(gateway.altur.requests.count({ route: 'detail' })).toBeGreaterThanOrEqual(2);
   });
 
+  it('waits out a hang shorter than the attempt timeout without a retry', async () => {
+    const gateway = await start();
+    gateway.altur.faults.add({ route: 'detail', delayMs: 400, times: 1 });
+    const { response, elapsed } = await askBoth(gateway);
+    expect(response.data?.a).toEqual({ name: 'Altur seven' });
+    expect(elapsed).toBeGreaterThanOrEqual(350);
+    expect(gateway.altur.requests.count({ route: 'detail' })).toBe(1);
+  });
+
   it('honours Retry-After as an HTTP date', async () => {
     const gateway = await start();
     const at = new Date(Date.now() + 1500).toUTCString();
