@@ -17,6 +17,8 @@ export interface AppOptions {
    * @default 15000
    */
   requestDeadlineMs?: number;
+  /** True once shutdown began: /readyz then answers 503 so the load balancer stops sending traffic. */
+  isShuttingDown?: () => boolean;
   /** Preloaded in GraphiQL's editor. */
   exampleQuery?: string;
 }
@@ -63,7 +65,24 @@ export function createApp(options: AppOptions) {
       warn: (...args) => logger.warn({ detail: args.map(String) }, 'yoga'),
       error: (...args) => logger.error({ detail: args.map(String) }, 'yoga'),
     },
-    plugins: [usePartialErrors(), useReadinessCheck({ endpoint: '/readyz', check: () => true })],
+    plugins: [
+      usePartialErrors(),
+      useReadinessCheck({
+        endpoint: '/readyz',
+        // A provider with an open circuit leaves the gateway ready: every replica sees the same provider,
+        // and the other providers are still served.
+        check: () => {
+          const stopping = options.isShuttingDown?.() ?? false;
+          const providers = Object.fromEntries(
+            clients.map((client) => [client.provider, client.breakerState]),
+          );
+          return Response.json(
+            { status: stopping ? 'shutting-down' : 'ready', providers },
+            { status: stopping ? 503 : 200 },
+          );
+        },
+      }),
+    ],
   });
 }
 

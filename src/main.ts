@@ -26,7 +26,9 @@ function start() {
         `${provider} circuit ${state}`,
       ),
   });
+  let stopping = false;
   const app = createApp({
+    isShuttingDown: () => stopping,
     clients,
     logger,
     graphiql: config.env !== 'production',
@@ -43,7 +45,6 @@ function start() {
     );
   });
 
-  let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -64,6 +64,8 @@ export interface ProviderSession {
 
 export interface ProviderClient {
   readonly provider: Provider;
+  /** The circuit breaker's state: `open` means the provider is not being called for now. */
+  readonly breakerState: BreakerState;
   openSession(scope: RequestScope): ProviderSession;
   close(): Promise<void>;
 }

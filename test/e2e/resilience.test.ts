@@ -241,3 +241,26 @@ describe('schema drift in a list page', () => {
     });
   });
 });
+
+describe('readiness', () => {
+  it('reports each provider breaker state on /readyz', async () => {
+    const gateway = await start({
+      dependencies: { breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } },
+    });
+    const ready = await fetch(gateway.url.replace('/graphql', '/readyz'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      providers: { ALTUR: 'closed', AURALYTIK: 'closed' },
+    });
+
+    gateway.altur.faults.add({ route: 'detail', status: 503 });
+    await askBoth(gateway);
+    const degraded = await fetch(gateway.url.replace('/graphql', '/readyz'));
+    expect(degraded.status).toBe(200);
+    expect(await degraded.json()).toEqual({
+      status: 'ready',
+      providers: { ALTUR: 'open', AURALYTIK: 'closed' },
+    });
+  });
+});

@@ -93,6 +93,10 @@ export class AlturHttp {
     return mapped.campaign;
   }
 
+  get breakerState() {
+    return this.http.breakerState;
+  }
+
   close(): Promise<void> {
     return this.http.close();
   }

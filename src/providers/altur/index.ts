@@ -80,6 +80,10 @@ class AlturClient implements ProviderClient {
   readonly provider = 'ALTUR';
   constructor(private readonly http: AlturHttp) {}
 
+  get breakerState() {
+    return this.http.breakerState;
+  }
+
   openSession(scope: RequestScope): ProviderSession {
     return new AlturSession(this.http, scope);
   }

@@ -85,6 +85,10 @@ export class AuralytikHttp {
     return mapped.campaign;
   }
 
+  get breakerState() {
+    return this.http.breakerState;
+  }
+
   close(): Promise<void> {
     return this.http.close();
   }

@@ -69,6 +69,10 @@ class AuralytikClient implements ProviderClient {
   readonly provider = 'AURALYTIK';
   constructor(private readonly http: AuralytikHttp) {}
 
+  get breakerState() {
+    return this.http.breakerState;
+  }
+
   openSession(scope: RequestScope): ProviderSession {
     return new AuralytikSession(this.http, scope);
   }
