@@ -32,7 +32,7 @@ export function createContext(
     partialErrors.push(error);
   };
   const scope = {
-    signal: nativeSignal(request.signal),
+    signal: request.signal,
     requestId,
     deadline: Date.now() + deadlineMs,
     reportIssues: (issues: readonly ItemIssue[]) => {
@@ -41,18 +41,6 @@ export function createContext(
   };
   const sessions = new Map(clients.map((client) => [client.provider, client.openSession(scope)] as const));
   return { requestId, sessions, partialErrors, reportPartial };
-}
-
-/**
- * The server adapter's Request may carry a polyfilled AbortSignal, which AbortSignal.any (used per upstream
- * attempt) rejects on newer Node versions; mirror it into a native one.
- */
-function nativeSignal(incoming: AbortSignal | undefined): AbortSignal | undefined {
-  if (incoming === undefined) return undefined;
-  const controller = new AbortController();
-  if (incoming.aborted) controller.abort(incoming.reason);
-  else incoming.addEventListener('abort', () => controller.abort(incoming.reason), { once: true });
-  return controller.signal;
 }
 
 function skippedItemError(issue: ItemIssue): GraphQLError {

@@ -54,6 +54,8 @@ export interface GetOptions {
   deadline?: number | undefined;
 }
 
+type AttemptOptions = Omit<GetOptions, 'signal'>;
+
 export type GetResult = { found: true; body: unknown } | { found: false };
 
 /**
@@ -137,7 +139,7 @@ export class UpstreamClient {
    * Retries GETs after network errors, timeouts, 429, 502, 503 and 504 only, with full-jitter backoff or the
    * provider's Retry-After, whichever is longer — never past the deadline, never beyond the retry budget.
    */
-  private async withRetries(path: string, query: QueryParams, options: GetOptions): Promise<GetResult> {
+  private async withRetries(path: string, query: QueryParams, options: AttemptOptions): Promise<GetResult> {
     this.budget.recordAttempt();
     for (let retries = 0; ; retries++) {
       try {
@@ -168,12 +170,11 @@ export class UpstreamClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async attempt(path: string, query: QueryParams, options: GetOptions): Promise<GetResult> {
-    options.signal?.throwIfAborted();
+  /** One request. A caller's signal never reaches it: the call may be shared with other callers. */
+  private async attempt(path: string, query: QueryParams, options: AttemptOptions): Promise<GetResult> {
     const remaining = (options.deadline ?? Number.POSITIVE_INFINITY) - this.now();
     const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, remaining));
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.requestId !== undefined) headers['x-request-id'] = options.requestId;
     this.options.authorize(headers);
@@ -185,10 +186,10 @@ export class UpstreamClient {
         path: this.pathPrefix + path + queryString(query),
         method: 'GET',
         headers,
-        signal,
+        signal: timeout,
       });
     } catch (error) {
-      throw this.transportError(error, options.signal, timeout, timeoutMs);
+      throw this.transportError(error, timeout, timeoutMs);
     }
 
     const { statusCode } = response;
@@ -196,7 +197,7 @@ export class UpstreamClient {
     try {
       text = await this.readBody(response);
     } catch (error) {
-      throw this.transportError(error, options.signal, timeout, timeoutMs);
+      throw this.transportError(error, timeout, timeoutMs);
     }
 
     if (statusCode === 404) return { found: false };
@@ -285,13 +286,7 @@ export class UpstreamClient {
     }
   }
 
-  private transportError(
-    error: unknown,
-    outer: AbortSignal | undefined,
-    timeout: AbortSignal,
-    timeoutMs: number,
-  ): unknown {
-    if (outer?.aborted) return outer.reason;
+  private transportError(error: unknown, timeout: AbortSignal, timeoutMs: number): UpstreamError {
     if (error instanceof BodyTooLargeError) {
       return new UpstreamBadResponseError(
         this.provider,
