@@ -1,8 +1,9 @@
 import type { ProviderConfig } from '../../config.js';
 import type { AlturCampaign, CampaignChannel } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
-import { UpstreamClient } from '../../http/upstreamClient.js';
+import type { UpstreamClient } from '../../http/upstreamClient.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
+import { createTransport } from '../transport.js';
 import type { ItemIssue } from '../types.js';
 import { alturIntegrationToChannel, mapAlturDetail, mapAlturItem } from './mapping.js';
 import { parseAlturDetail, parseAlturList } from './schemas.js';
@@ -44,18 +45,8 @@ export class AlturHttp {
   private readonly http: UpstreamClient;
 
   constructor(config: ProviderConfig, dependencies: ProviderDependencies) {
-    this.http = new UpstreamClient({
-      provider: 'ALTUR',
-      baseUrl: config.baseUrl,
+    this.http = createTransport(config, dependencies, {
       authorize: apiKeyAuth(config.apiKey),
-      timeoutMs: dependencies.timeoutMs,
-      maxBodyBytes: dependencies.maxBodyBytes,
-      rateLimitPerSecond: config.rateLimitPerSecond,
-      maxConcurrency: config.maxConcurrency,
-      ...(dependencies.dispatcher === undefined ? {} : { dispatcher: dependencies.dispatcher }),
-      ...(dependencies.retry === undefined ? {} : { retry: dependencies.retry }),
-      ...(dependencies.breaker === undefined ? {} : { breaker: dependencies.breaker }),
-      onBreakerChange: (state) => dependencies.onBreakerChange?.('ALTUR', state),
     });
   }
 

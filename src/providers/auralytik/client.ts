@@ -1,8 +1,9 @@
 import type { ProviderConfig } from '../../config.js';
 import type { AuralytikCampaign } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
-import { type QueryParams, UpstreamClient } from '../../http/upstreamClient.js';
+import type { QueryParams, UpstreamClient } from '../../http/upstreamClient.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
+import { createTransport } from '../transport.js';
 import type { ItemIssue } from '../types.js';
 import { mapAuralytikItem } from './mapping.js';
 import { parseAuralytikDetail, parseAuralytikError, parseAuralytikList } from './schemas.js';
@@ -37,19 +38,9 @@ export class AuralytikHttp {
   private readonly http: UpstreamClient;
 
   constructor(config: ProviderConfig, dependencies: ProviderDependencies) {
-    this.http = new UpstreamClient({
-      provider: 'AURALYTIK',
-      baseUrl: config.baseUrl,
+    this.http = createTransport(config, dependencies, {
       authorize: bearerAuth(config.apiKey),
-      timeoutMs: dependencies.timeoutMs,
-      maxBodyBytes: dependencies.maxBodyBytes,
-      rateLimitPerSecond: config.rateLimitPerSecond,
-      maxConcurrency: config.maxConcurrency,
       retryAfterFromBody: (body) => parseAuralytikError(body).retryAfterSeconds,
-      ...(dependencies.dispatcher === undefined ? {} : { dispatcher: dependencies.dispatcher }),
-      ...(dependencies.retry === undefined ? {} : { retry: dependencies.retry }),
-      ...(dependencies.breaker === undefined ? {} : { breaker: dependencies.breaker }),
-      onBreakerChange: (state) => dependencies.onBreakerChange?.('AURALYTIK', state),
     });
   }
 
