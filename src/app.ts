@@ -1,8 +1,17 @@
-import { createYoga, isAsyncIterable, type Plugin, useReadinessCheck } from 'graphql-yoga';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { type CORSOptions, createYoga, isAsyncIterable, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { SecurityConfig } from './config.js';
 import { createContext, type GatewayContext } from './context.js';
+import { CsrfPreventedError } from './errors.js';
+import type { Metrics } from './observability/metrics.js';
+import { useOperationTracing, useRequestTelemetry } from './observability/telemetry.js';
 import type { ProviderClient } from './providers/provider.js';
 import { schema } from './schema/index.js';
+import { useClientAccess } from './security/clientAccess.js';
+import { DEFAULT_OPERATION_LIMITS, useOperationLimits } from './security/limits.js';
 
 export interface AppOptions {
   clients: readonly ProviderClient[];
@@ -21,6 +30,13 @@ export interface AppOptions {
   isShuttingDown?: () => boolean;
   /** Preloaded in GraphiQL's editor. */
   exampleQuery?: string;
+  /** Defaults to DEVELOPMENT_SECURITY: open, introspectable, no client rate limit. */
+  security?: Partial<SecurityConfig>;
+  metrics?: Metrics;
+  /** Spans per operation (an SDK must be registered to record them). */
+  tracing?: boolean;
+  /** Shared per-client limiter (Redis) in place of the process-local one. */
+  clientRateLimiter?: RateLimiterAbstract;
 }
 
 export const EXAMPLE_QUERY = `# The newest campaigns of every provider, one Relay connection.
@@ -44,20 +60,77 @@ query NewestCampaigns($after: String) {
 }
 `;
 
+const GRAPHQL_ENDPOINT = '/graphql';
+
+/** In-process and test defaults: open, introspectable, limits stated. Production values come from config.ts. */
+export const DEVELOPMENT_SECURITY: SecurityConfig = {
+  apiKeys: [],
+  introspection: true,
+  exposeLimits: true,
+  corsOrigins: ['*'],
+  trustProxy: false,
+  limits: DEFAULT_OPERATION_LIMITS,
+  clientRateLimitPerSecond: 0,
+};
+
 /** The configured yoga instance; it never listens (main.ts does), so tests can call `app.fetch` in-process. */
 export function createApp(options: AppOptions) {
-  const { clients, logger } = options;
+  const { clients, logger, metrics } = options;
+  const security = { ...DEVELOPMENT_SECURITY, ...options.security };
+  const plugins: (Plugin | Plugin<GatewayContext> | Plugin<GatewayContext & Record<string, unknown>>)[] = [
+    useRequestTelemetry({ graphqlEndpoint: GRAPHQL_ENDPOINT, logger, metrics }),
+  ];
+  if (options.tracing === true) plugins.push(useOperationTracing());
+  if (metrics !== undefined) plugins.push(useMetricsEndpoint(metrics));
+  plugins.push(
+    useClientAccess({
+      graphqlEndpoint: GRAPHQL_ENDPOINT,
+      apiKeys: security.apiKeys,
+      rateLimitPerSecond: security.clientRateLimitPerSecond,
+      trustProxy: security.trustProxy,
+      ...(options.clientRateLimiter === undefined ? {} : { rateLimiter: options.clientRateLimiter }),
+    }),
+    useCsrfPrevention(),
+    ...useOperationLimits(security.limits, security.exposeLimits),
+  );
+  if (!security.introspection) plugins.push(useDisableIntrospection());
+  plugins.push(
+    usePartialErrors(),
+    useReadinessCheck({
+      endpoint: '/readyz',
+      // A provider with an open circuit leaves the gateway ready: every replica sees the same provider,
+      // and the other providers are still served.
+      check: () => {
+        const stopping = options.isShuttingDown?.() ?? false;
+        const providers = Object.fromEntries(clients.map((client) => [client.provider, client.breakerState]));
+        return Response.json(
+          { status: stopping ? 'shutting-down' : 'ready', providers },
+          { status: stopping ? 503 : 200 },
+        );
+      },
+    }),
+  );
+
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/healthz',
     landingPage: false,
     graphiql:
       options.graphiql === false
         ? false
-        : { title: 'Campaign gateway', defaultQuery: options.exampleQuery ?? EXAMPLE_QUERY },
+        : {
+            title: 'Campaign gateway',
+            defaultQuery: options.exampleQuery ?? EXAMPLE_QUERY,
+            ...(security.apiKeys.length > 0
+              ? { headers: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2) }
+              : {}),
+          },
+    cors: corsOptions(security.corsOrigins),
     // Never attach stacks or internal messages to a response, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
+    // One operation per request: a batch would multiply the work behind a single size and cost check.
+    batching: false,
     context: ({ request }) => createContext(clients, request, options.requestDeadlineMs ?? 15_000),
     logging: {
       debug: (...args) => logger.debug({ detail: args.map(String) }, 'yoga'),
@@ -65,25 +138,52 @@ export function createApp(options: AppOptions) {
       warn: (...args) => logger.warn({ detail: args.map(String) }, 'yoga'),
       error: (...args) => logger.error({ detail: args.map(String) }, 'yoga'),
     },
-    plugins: [
-      usePartialErrors(),
-      useReadinessCheck({
-        endpoint: '/readyz',
-        // A provider with an open circuit leaves the gateway ready: every replica sees the same provider,
-        // and the other providers are still served.
-        check: () => {
-          const stopping = options.isShuttingDown?.() ?? false;
-          const providers = Object.fromEntries(
-            clients.map((client) => [client.provider, client.breakerState]),
-          );
-          return Response.json(
-            { status: stopping ? 'shutting-down' : 'ready', providers },
-            { status: stopping ? 503 : 200 },
-          );
-        },
-      }),
-    ],
+    plugins,
   });
+}
+
+function corsOptions(origins: readonly string[]): CORSOptions | false {
+  if (origins.length === 0) return false;
+  return {
+    origin: origins.includes('*') ? '*' : [...origins],
+    credentials: false,
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'x-graphql-csrf'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  };
+}
+
+/** Prometheus text on GET /metrics; meant for the cluster's scraper, not to be routed from the internet. */
+function useMetricsEndpoint(metrics: Metrics): Plugin {
+  return {
+    async onRequest({ url, request, endResponse }) {
+      if (url.pathname !== '/metrics' || request.method !== 'GET') return;
+      endResponse(
+        new Response(await metrics.registry.metrics(), {
+          headers: { 'content-type': metrics.registry.contentType },
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * yoga's CSRF plugin, with its refusal turned into an error with a code and advice. A request that carries
+ * Authorization was preflighted by any browser, so it counts as safe like the custom header.
+ */
+function useCsrfPrevention(): Plugin {
+  const csrf = useCSRFPrevention({
+    requestHeaders: ['x-graphql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight', 'authorization'],
+  });
+  return {
+    onRequestParse(payload) {
+      try {
+        return csrf.onRequestParse?.(payload);
+      } catch {
+        throw new CsrfPreventedError();
+      }
+    },
+  };
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -12,6 +12,35 @@ const url = (fallback: string) =>
       .default(fallback)
       .transform((value) => value.replace(/\/+$/, '')),
   );
+const booleanFlag = z.preprocess(
+  emptyAsUndefined,
+  z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .transform((value) => value === 'true' || value === '1')
+    .optional(),
+);
+/** Comma-separated, blanks ignored: `a, b,,c` is three entries. */
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((entry) => entry.trim())
+            .filter((entry) => entry !== '')
+        : value,
+    z.array(item).default([]),
+  );
+const nonNegativeInt = (fallback: number, max: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(0, { error: 'must be 0 or more' })
+      .max(max, { error: `must be at most ${max}` })
+      .default(fallback),
+  );
 const positiveInt = (fallback: number, max: number) =>
   z.preprocess(
     emptyAsUndefined,
@@ -46,6 +75,25 @@ export const environmentSchema = z.object({
   UPSTREAM_TIMEOUT_MS: positiveInt(10_000, 300_000),
   REQUEST_DEADLINE_MS: positiveInt(15_000, 600_000),
   UPSTREAM_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024, 256 * 1024 * 1024),
+  GATEWAY_API_KEYS: list(z.string().min(16, { error: 'each key must be at least 16 characters' })),
+  GRAPHQL_INTROSPECTION: booleanFlag,
+  GRAPHIQL: booleanFlag,
+  CORS_ORIGINS: list(
+    z.union([
+      z.literal('*'),
+      z.url({ protocol: /^https?$/, error: 'each origin must be an http(s) URL or *' }),
+    ]),
+  ),
+  TRUST_PROXY: booleanFlag,
+  MAX_DEPTH: positiveInt(10, 100),
+  MAX_ALIASES: positiveInt(15, 1000),
+  MAX_TOKENS: positiveInt(2000, 1_000_000),
+  MAX_DIRECTIVES: positiveInt(20, 1000),
+  MAX_COST: positiveInt(2500, 10_000_000),
+  MAX_REQUEST_BYTES: positiveInt(64 * 1024, 16 * 1024 * 1024),
+  CLIENT_RATE_LIMIT_PER_SECOND: nonNegativeInt(50, 1_000_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -58,6 +106,32 @@ export interface ProviderConfig {
   maxConcurrency: number;
 }
 
+/** What clients may send and how the gateway protects itself; see src/security. */
+export interface SecurityConfig {
+  /** Empty: no client authentication (the gateway warns at start). */
+  apiKeys: readonly string[];
+  introspection: boolean;
+  /** Error messages state the configured limits (development); production only says which limit. */
+  exposeLimits: boolean;
+  /** `*` for any origin; empty for no CORS headers at all (same origin only, the production default). */
+  corsOrigins: readonly string[];
+  /** Read the client address from the first X-Forwarded-For entry (behind a load balancer). */
+  trustProxy: boolean;
+  limits: OperationLimits;
+  /** Requests per second per client (API key, else address); 0 turns the limit off. */
+  clientRateLimitPerSecond: number;
+}
+
+export interface OperationLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  /** Upstream work one operation may ask for; see src/security/cost.ts. */
+  maxCost: number;
+  maxRequestBytes: number;
+}
+
 export interface Config {
   env: Environment['NODE_ENV'];
   port: number;
@@ -68,6 +142,10 @@ export interface Config {
   requestDeadlineMs: number;
   /** Only the providers whose key is set: a provider without a key is not called at all. */
   providers: ProviderConfig[];
+  graphiql: boolean;
+  security: SecurityConfig;
+  /** OTLP/HTTP traces endpoint; tracing costs nothing when unset. */
+  tracesEndpoint: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +184,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         'To try the gateway without keys, run `npm run demo`.',
     );
   }
+  const production = env.NODE_ENV === 'production';
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -114,5 +193,27 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     upstream: { timeoutMs: env.UPSTREAM_TIMEOUT_MS, maxBodyBytes: env.UPSTREAM_MAX_BODY_BYTES },
     requestDeadlineMs: env.REQUEST_DEADLINE_MS,
     providers,
+    graphiql: env.GRAPHIQL ?? !production,
+    security: {
+      apiKeys: env.GATEWAY_API_KEYS,
+      introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+      exposeLimits: !production,
+      corsOrigins: env.CORS_ORIGINS.length > 0 ? env.CORS_ORIGINS : production ? [] : ['*'],
+      trustProxy: env.TRUST_PROXY ?? false,
+      limits: {
+        maxDepth: env.MAX_DEPTH,
+        maxAliases: env.MAX_ALIASES,
+        maxTokens: env.MAX_TOKENS,
+        maxDirectives: env.MAX_DIRECTIVES,
+        maxCost: env.MAX_COST,
+        maxRequestBytes: env.MAX_REQUEST_BYTES,
+      },
+      clientRateLimitPerSecond: env.CLIENT_RATE_LIMIT_PER_SECOND,
+    },
+    tracesEndpoint:
+      env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+      (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+        ? undefined
+        : `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`),
   };
 }

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { GraphQLError } from 'graphql';
 import type { Provider } from './domain/campaign.js';
 import { UpstreamBadResponseError } from './errors.js';
 import type { ProviderClient, ProviderSession } from './providers/provider.js';
 import type { ItemIssue } from './providers/types.js';
+import { requestInfo } from './requestInfo.js';
 
 /** Per GraphQL request: its own loaders (never shared across requests), its id, and its partial errors. */
 export interface GatewayContext {
@@ -14,15 +14,12 @@ export interface GatewayContext {
   reportPartial(error: GraphQLError): void;
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
 export function createContext(
   clients: readonly ProviderClient[],
-  request: { headers: Headers; signal?: AbortSignal },
+  request: Request,
   deadlineMs: number,
 ): GatewayContext {
-  const incoming = request.headers.get('x-request-id');
-  const requestId = incoming !== null && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const requestId = requestInfo(request).id;
   const partialErrors: GraphQLError[] = [];
   const seen = new Set<string>();
   const reportPartial = (error: GraphQLError) => {

@@ -4,6 +4,10 @@ import type { Provider } from './domain/campaign.js';
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'UNAUTHENTICATED'
+  | 'OPERATION_LIMIT_EXCEEDED'
+  | 'RATE_LIMITED'
+  | 'REQUEST_TOO_LARGE'
+  | 'CSRF_PREVENTED'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_BAD_RESPONSE'
@@ -36,7 +40,53 @@ export class BadUserInputError extends GatewayError {
 export class UnauthenticatedError extends GatewayError {
   readonly code = 'UNAUTHENTICATED';
   constructor(message: string) {
-    super(message, { code: 'UNAUTHENTICATED', http: { status: 401 } });
+    super(message, {
+      code: 'UNAUTHENTICATED',
+      http: { status: 401, headers: { 'www-authenticate': 'Bearer realm="campaign-gateway"' } },
+    });
+  }
+}
+
+/** The operation asks for more than the gateway serves in one request; checked before any upstream call. */
+export class OperationLimitError extends GatewayError {
+  readonly code = 'OPERATION_LIMIT_EXCEEDED';
+  constructor(message: string) {
+    super(message, { code: 'OPERATION_LIMIT_EXCEEDED', http: { status: 400 } });
+  }
+}
+
+/** This client sent more requests than its share; `Retry-After` says when to try again. */
+export class ClientRateLimitedError extends GatewayError {
+  readonly code = 'RATE_LIMITED';
+  constructor(retryAfterSeconds: number) {
+    super(`Too many requests from this client. Retry in ${retryAfterSeconds} s.`, {
+      code: 'RATE_LIMITED',
+      retryAfterSeconds,
+      http: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } },
+    });
+  }
+}
+
+export class RequestTooLargeError extends GatewayError {
+  readonly code = 'REQUEST_TOO_LARGE';
+  constructor(maxBytes: number | null) {
+    const limit = maxBytes === null ? '' : ` (${maxBytes} bytes)`;
+    super(
+      `The request body is larger than the gateway accepts${limit}. Send a shorter query, or fewer variables.`,
+      { code: 'REQUEST_TOO_LARGE', http: { status: 413 } },
+    );
+  }
+}
+
+/** A browser could have sent this request cross-site without a preflight, so it is refused. */
+export class CsrfPreventedError extends GatewayError {
+  readonly code = 'CSRF_PREVENTED';
+  constructor() {
+    super(
+      'This request could have come from another site. POST with Content-Type: application/json, ' +
+        'or send an Authorization or x-graphql-csrf header.',
+      { code: 'CSRF_PREVENTED', http: { status: 403 } },
+    );
   }
 }
 

@@ -10,6 +10,8 @@ import {
   UpstreamUnauthorizedError,
   UpstreamUnavailableError,
 } from '../errors.js';
+import { inSpan, SpanKind } from '../observability/tracing.js';
+import type { AttemptOutcome, UpstreamObserver } from '../observability/upstreamObserver.js';
 import {
   type BreakerOptions,
   type BreakerState,
@@ -42,6 +44,7 @@ export interface UpstreamClientOptions {
   breaker?: BreakerOptions;
   /** Told when the provider's circuit opens, half-opens or closes again. */
   onBreakerChange?: (state: BreakerState) => void;
+  observer?: UpstreamObserver;
   /** Injected in tests; by default a keep-alive Pool per origin. */
   dispatcher?: Dispatcher;
   now?: () => number;
@@ -161,6 +164,7 @@ export class UpstreamClient {
         const remaining = (options.deadline ?? Number.POSITIVE_INFINITY) - this.now();
         // A wait that leaves no time for the attempt after it only delays the same answer.
         if (wait + MIN_ATTEMPT_MS > remaining || !this.budget.tryWithdraw()) throw error;
+        this.options.observer?.retry(this.provider);
         await delay(wait);
       }
     }
@@ -171,7 +175,33 @@ export class UpstreamClient {
   }
 
   /** One request. A caller's signal never reaches it: the call may be shared with other callers. */
-  private async attempt(path: string, query: QueryParams, options: AttemptOptions): Promise<GetResult> {
+  private attempt(path: string, query: QueryParams, options: AttemptOptions): Promise<GetResult> {
+    const started = performance.now();
+    // The span names the route, never the query string: it may carry ids, and never the key.
+    return inSpan(
+      `${this.provider} GET ${path}`,
+      SpanKind.CLIENT,
+      { 'http.request.method': 'GET', 'url.path': this.pathPrefix + path, 'gateway.provider': this.provider },
+      async (span) => {
+        let outcome: AttemptOutcome = 'network';
+        try {
+          return await this.send(path, query, options, (reported) => {
+            outcome = reported;
+          });
+        } finally {
+          if (typeof outcome === 'number') span.setAttribute('http.response.status_code', outcome);
+          this.options.observer?.attempt(this.provider, outcome, performance.now() - started);
+        }
+      },
+    );
+  }
+
+  private async send(
+    path: string,
+    query: QueryParams,
+    options: AttemptOptions,
+    report: (outcome: AttemptOutcome) => void,
+  ): Promise<GetResult> {
     const remaining = (options.deadline ?? Number.POSITIVE_INFINITY) - this.now();
     const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, remaining));
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -189,15 +219,16 @@ export class UpstreamClient {
         signal: timeout,
       });
     } catch (error) {
-      throw this.transportError(error, timeout, timeoutMs);
+      throw this.transportError(error, timeout, timeoutMs, report);
     }
 
     const { statusCode } = response;
+    report(statusCode);
     let text: string;
     try {
       text = await this.readBody(response);
     } catch (error) {
-      throw this.transportError(error, timeout, timeoutMs);
+      throw this.transportError(error, timeout, timeoutMs, report);
     }
 
     if (statusCode === 404) return { found: false };
@@ -286,8 +317,14 @@ export class UpstreamClient {
     }
   }
 
-  private transportError(error: unknown, timeout: AbortSignal, timeoutMs: number): UpstreamError {
+  private transportError(
+    error: unknown,
+    timeout: AbortSignal,
+    timeoutMs: number,
+    report: (outcome: AttemptOutcome) => void,
+  ): UpstreamError {
     if (error instanceof BodyTooLargeError) {
+      report('too-large');
       return new UpstreamBadResponseError(
         this.provider,
         `sent a response larger than the gateway accepts (${this.options.maxBodyBytes} bytes).`,
@@ -295,6 +332,7 @@ export class UpstreamClient {
     }
     const code = errorCode(error);
     if (timeout.aborted || TIMEOUT_CODES.has(code)) {
+      report('timeout');
       return retryable(
         new UpstreamUnavailableError(
           this.provider,

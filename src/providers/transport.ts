@@ -11,7 +11,7 @@ export function createTransport(
   dependencies: ProviderDependencies,
   own: Pick<UpstreamClientOptions, 'authorize' | 'retryAfterFromBody'>,
 ): UpstreamClient {
-  const { dispatcher, retry, breaker, onBreakerChange, timeoutMs, maxBodyBytes } = dependencies;
+  const { dispatcher, retry, breaker, onBreakerChange, observer, timeoutMs, maxBodyBytes } = dependencies;
   return new UpstreamClient({
     provider: config.provider,
     baseUrl: config.baseUrl,
@@ -23,6 +23,7 @@ export function createTransport(
     ...(dispatcher === undefined ? {} : { dispatcher }),
     ...(retry === undefined ? {} : { retry }),
     ...(breaker === undefined ? {} : { breaker }),
+    ...(observer === undefined ? {} : { observer }),
     onBreakerChange: (state) => onBreakerChange?.(config.provider, state),
   });
 }

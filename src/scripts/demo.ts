@@ -1,8 +1,7 @@
 import { createServer } from 'node:http';
 import { pino } from 'pino';
-import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { createProviderClients } from '../providers/registry.js';
+import { createGateway } from '../gateway.js';
 import { startSimulators } from '../simulators/index.js';
 
 // `npm run demo`: both provider simulators with generated data on loopback, and the real gateway in front of
@@ -22,8 +21,8 @@ const config = loadConfig({
   AURALYTIK_BASE_URL: simulators.auralytik.url,
 });
 const logger = pino({ level: config.logLevel });
-const clients = createProviderClients(config.providers, config.upstream);
-const server = createServer(createApp({ clients, logger }));
+const gateway = await createGateway(config, logger);
+const server = createServer(gateway.app);
 server.listen(config.port, config.host, () => {
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   logger.info(`demo: GraphiQL at http://${host}:${config.port}/graphql (simulated Altur and Auralytik data)`);
@@ -32,7 +31,7 @@ server.listen(config.port, config.host, () => {
 const stop = async () => {
   server.close();
   server.closeAllConnections();
-  await Promise.allSettled(clients.map((client) => client.close()));
+  await gateway.close();
   await simulators.close();
   process.exit(0);
 };

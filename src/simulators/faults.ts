@@ -10,6 +10,8 @@ export interface RecordedRequest {
   /** Epoch milliseconds (sub-millisecond, from the simulator's clock) when the request arrived. */
   readonly at: number;
   readonly authorization: string | null;
+  /** The x-request-id the caller forwarded, to check that ids travel upstream. */
+  readonly requestId: string | null;
   /** Status sent, or null while unanswered (delayed, hanging) or when the socket was cut. */
   status: number | null;
 }

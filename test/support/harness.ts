@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { request } from 'undici';
 import { createApp } from '../../src/app.js';
-import type { ProviderConfig } from '../../src/config.js';
+import type { ProviderConfig, SecurityConfig } from '../../src/config.js';
 import type { Provider } from '../../src/domain/campaign.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import type { ProviderDependencies } from '../../src/providers/provider.js';
 import { createProviderClients } from '../../src/providers/registry.js';
 import {
@@ -31,6 +32,8 @@ export interface HarnessOptions {
   alturRateLimitPerSecond?: number;
   requestDeadlineMs?: number;
   dependencies?: Pick<ProviderDependencies, 'retry' | 'breaker'>;
+  security?: Partial<SecurityConfig>;
+  graphiql?: boolean;
 }
 
 /**
@@ -63,14 +66,24 @@ export async function startHarness(options: HarnessOptions = {}) {
       maxConcurrency: 16,
     });
   }
+  const metrics = createMetrics();
   const clients = createProviderClients(configs, {
     timeoutMs: options.timeoutMs ?? 5000,
     maxBodyBytes: 1024 * 1024,
+    observer: metrics.upstream,
     ...options.dependencies,
   });
+  metrics.watchBreakers(clients);
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  const app = createApp({ clients, logger, requestDeadlineMs: options.requestDeadlineMs ?? 8000 });
+  const app = createApp({
+    clients,
+    logger,
+    metrics,
+    requestDeadlineMs: options.requestDeadlineMs ?? 8000,
+    ...(options.security === undefined ? {} : { security: options.security }),
+    ...(options.graphiql === undefined ? {} : { graphiql: options.graphiql }),
+  });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -97,7 +110,17 @@ export async function startHarness(options: HarnessOptions = {}) {
     await Promise.all([altur.close(), auralytik.close()]);
   }
 
-  return { app, url, altur, auralytik, query, close, logLines, secrets: [altur.apiKey, auralytik.apiKey] };
+  return {
+    app,
+    url,
+    altur,
+    auralytik,
+    query,
+    close,
+    logLines,
+    metrics,
+    secrets: [altur.apiKey, auralytik.apiKey],
+  };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;

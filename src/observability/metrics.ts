@@ -1,0 +1,103 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ProviderClient } from '../providers/provider.js';
+import { PROVIDER_MODULES } from '../providers/registry.js';
+import type { UpstreamObserver } from './upstreamObserver.js';
+
+const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/**
+ * One Prometheus registry per gateway instance (tests run several in one process). Labels are bounded sets
+ * only: provider, HTTP status, error code. Operation names come from clients and never become labels.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
+
+  const requests = new Counter({
+    name: 'gateway_http_requests_total',
+    help: 'GraphQL HTTP requests answered, by HTTP status.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const requestDuration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'Time from receiving a GraphQL request to its response headers.',
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'gateway_graphql_errors_total',
+    help: 'Errors returned to clients, by extensions.code.',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const upstreamRequests = new Counter({
+    name: 'gateway_upstream_requests_total',
+    help: 'Upstream attempts, by provider and HTTP status (or timeout, network, too-large).',
+    labelNames: ['provider', 'status'] as const,
+    registers: [registry],
+  });
+  const upstreamDuration = new Histogram({
+    name: 'gateway_upstream_request_duration_seconds',
+    help: 'Duration of each upstream attempt, body included, by provider.',
+    labelNames: ['provider'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const upstreamRetries = new Counter({
+    name: 'gateway_upstream_retries_total',
+    help: 'Upstream retries after a retryable failure, by provider.',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+  });
+  const cacheLookups = new Counter({
+    name: 'gateway_response_cache_lookups_total',
+    help: 'Response cache lookups, by result (hit or miss).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  let watched: readonly ProviderClient[] = [];
+  new Gauge({
+    name: 'gateway_upstream_circuit_state',
+    help: 'Circuit breaker state by provider: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+    collect() {
+      for (const client of watched)
+        this.set({ provider: client.provider }, BREAKER_VALUE[client.breakerState]);
+    },
+  });
+  // Every provider's series exist from the start, so a dashboard shows zero rather than no data.
+  for (const { provider } of PROVIDER_MODULES) {
+    upstreamRetries.inc({ provider }, 0);
+    upstreamDuration.zero({ provider });
+  }
+
+  const upstream: UpstreamObserver = {
+    attempt(provider, outcome, durationMs) {
+      upstreamRequests.inc({ provider, status: String(outcome) });
+      upstreamDuration.observe({ provider }, durationMs / 1000);
+    },
+    retry(provider) {
+      upstreamRetries.inc({ provider });
+    },
+  };
+
+  return {
+    registry,
+    upstream,
+    watchBreakers(clients: readonly ProviderClient[]) {
+      watched = clients;
+    },
+    request(status: number, durationMs: number, errorCodes: readonly string[]) {
+      requests.inc({ status: String(status) });
+      requestDuration.observe(durationMs / 1000);
+      for (const code of errorCodes) errors.inc({ code });
+    },
+    cacheLookup(hit: boolean) {
+      cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,84 @@
+import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import { requestInfo } from '../requestInfo.js';
+import type { Metrics } from './metrics.js';
+import { tracer } from './tracing.js';
+
+const MAX_LOGGED_OPERATION_NAME = 100;
+
+/**
+ * One JSON log line and one set of metrics per GraphQL request, and the request id echoed back so a client
+ * can quote it. The id is the caller's x-request-id when it is safe to log, and it travels upstream too.
+ */
+export function useRequestTelemetry(options: {
+  graphqlEndpoint: string;
+  logger: Logger;
+  metrics: Metrics | undefined;
+}): Plugin {
+  const { logger, metrics } = options;
+  return {
+    onRequest({ request }) {
+      requestInfo(request);
+    },
+    onExecute({ args }) {
+      const name = getOperationAST(args.document, args.operationName)?.name?.value;
+      if (name !== undefined) {
+        requestInfo(args.contextValue.request).operationName = name.slice(0, MAX_LOGGED_OPERATION_NAME);
+      }
+    },
+    onResultProcess({ request, result }) {
+      if (isAsyncIterable(result)) return;
+      const codes = requestInfo(request).errorCodes;
+      for (const single of Array.isArray(result) ? result : [result]) {
+        for (const error of (single as ExecutionResult).errors ?? []) codes.push(errorCode(error));
+      }
+    },
+    onResponse({ request, response }) {
+      if (new URL(request.url).pathname !== options.graphqlEndpoint) return;
+      const info = requestInfo(request);
+      const durationMs = performance.now() - info.startedAt;
+      response.headers.set('x-request-id', info.id);
+      metrics?.request(response.status, durationMs, info.errorCodes);
+      logger.info(
+        {
+          requestId: info.id,
+          method: request.method,
+          status: response.status,
+          durationMs: Math.round(durationMs * 10) / 10,
+          operationName: info.operationName,
+          client: info.client,
+          ...(info.errorCodes.length > 0 ? { errors: [...new Set(info.errorCodes)] } : {}),
+        },
+        'graphql request',
+      );
+    },
+  };
+}
+
+function errorCode(error: unknown): string {
+  const code =
+    error instanceof GraphQLError
+      ? error.extensions.code
+      : (error as { extensions?: { code?: unknown } })?.extensions?.code;
+  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+}
+
+/** A span around each GraphQL operation, parent of its upstream calls; only installed when tracing is on. */
+export function useOperationTracing(): Plugin {
+  return {
+    instrumentation: {
+      operation: ({ request }, wrapped) =>
+        tracer.startActiveSpan('graphql.operation', async (span) => {
+          try {
+            await wrapped();
+          } finally {
+            const info = requestInfo(request);
+            if (info.operationName !== null) span.setAttribute('graphql.operation.name', info.operationName);
+            span.setAttribute('gateway.request_id', info.id);
+            span.end();
+          }
+        }),
+    },
+  };
+}

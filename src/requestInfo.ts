@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+
+/** What the gateway learns about one HTTP request as it passes the plugins; read by logs, metrics and caches. */
+export interface RequestInfo {
+  /** The caller's x-request-id when it is safe to log and forward, else a new one. */
+  readonly id: string;
+  readonly startedAt: number;
+  /** Who is asking: `key:<digest prefix>` for an API key, `addr:<address>` otherwise. Never the key itself. */
+  client: string;
+  operationName: string | null;
+  errorCodes: string[];
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const infos = new WeakMap<Request, RequestInfo>();
+
+export function requestInfo(request: Request): RequestInfo {
+  let info = infos.get(request);
+  if (info === undefined) {
+    const incoming = request.headers.get('x-request-id');
+    info = {
+      id: incoming !== null && REQUEST_ID.test(incoming) ? incoming : randomUUID(),
+      startedAt: performance.now(),
+      client: 'addr:unknown',
+      operationName: null,
+      errorCodes: [],
+    };
+    infos.set(request, info);
+  }
+  return info;
+}

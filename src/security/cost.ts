@@ -1,0 +1,110 @@
+import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+
+/**
+ * What one operation asks of the providers, counted before anything runs. Every object field costs 1, and a
+ * field that lists items multiplies the cost of what is selected under it: `first`/`last` by their value
+ * (default page size when absent), `ids` by the number of ids. Both sides of every fragment are counted, so
+ * the figure is an upper bound whatever types the providers return.
+ *
+ * A page size above the largest the schema accepts counts as that largest: the field itself rejects it with
+ * BAD_USER_INPUT, which says more than a cost would.
+ *
+ * `campaigns(first: 100) { edges { node { id name } } }` costs 1 + 100 × 2 = 201.
+ */
+export function operationCost(
+  document: DocumentNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  operationName: string | null | undefined,
+  pages: { defaultPageSize: number; maxPageSize: number },
+): number {
+  const operation = selectOperation(document, operationName);
+  if (operation === undefined) return 0;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const vars = variables ?? {};
+
+  const costOf = (selectionSet: SelectionSetNode, inFragments: ReadonlySet<string>): number => {
+    let total = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.selectionSet === undefined) continue;
+        total += 1 + multiplier(selection, vars, pages) * costOf(selection.selectionSet, inFragments);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        total += costOf(selection.selectionSet, inFragments);
+      } else {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        // A cycle is a validation error reported elsewhere; here it must only not recurse forever.
+        if (fragment === undefined || inFragments.has(name)) continue;
+        total += costOf(fragment.selectionSet, new Set(inFragments).add(name));
+      }
+      if (total > Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
+    }
+    return total;
+  };
+  return Math.min(costOf(operation.selectionSet, new Set()), Number.MAX_SAFE_INTEGER);
+}
+
+function selectOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+  );
+  if (operationName === null || operationName === undefined) return operations[0];
+  return operations.find((operation) => operation.name?.value === operationName);
+}
+
+function multiplier(
+  field: FieldNode,
+  variables: Readonly<Record<string, unknown>>,
+  pages: { defaultPageSize: number; maxPageSize: number },
+): number {
+  let pageSize: number | null = null;
+  let idCount: number | null = null;
+  for (const argument of field.arguments ?? []) {
+    const value = resolve(argument.value, variables);
+    const name = argument.name.value;
+    if ((name === 'first' || name === 'last') && typeof value === 'number') {
+      pageSize = Math.max(pageSize ?? 0, value);
+    } else if (name === 'ids' && Array.isArray(value)) {
+      idCount = value.length;
+    }
+  }
+  if (idCount !== null) return Math.max(idCount, 0);
+  if (pageSize !== null) return Math.min(Math.max(pageSize, 0), pages.maxPageSize);
+  return isPaginated(field) ? pages.defaultPageSize : 1;
+}
+
+/** A connection field without `first`/`last` still lists a default page. */
+function isPaginated(field: FieldNode): boolean {
+  return (
+    field.selectionSet?.selections.some(
+      (selection) => selection.kind === Kind.FIELD && selection.name.value === 'edges',
+    ) ?? false
+  );
+}
+
+function resolve(value: ValueNode, variables: Readonly<Record<string, unknown>>): unknown {
+  switch (value.kind) {
+    case Kind.VARIABLE:
+      return variables[value.name.value];
+    case Kind.INT:
+      return Number.parseInt(value.value, 10);
+    case Kind.LIST:
+      return value.values;
+    default:
+      return undefined;
+  }
+}

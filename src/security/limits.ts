@@ -1,0 +1,114 @@
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import type { ExecutionResult, GraphQLError, ValidationContext } from 'graphql';
+import { isAsyncIterable, type Plugin, type YogaInitialContext } from 'graphql-yoga';
+import type { OperationLimits } from '../config.js';
+import { OperationLimitError, RequestTooLargeError } from '../errors.js';
+import { DEFAULT_PAGE_LIMITS } from '../pagination/connectionArgs.js';
+import { operationCost } from './cost.js';
+import { rejectRequest } from './reject.js';
+
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
+  maxDepth: 10,
+  maxAliases: 15,
+  maxTokens: 2000,
+  maxDirectives: 20,
+  maxCost: 2500,
+  maxRequestBytes: 64 * 1024,
+};
+
+/**
+ * Every limit is checked before any resolver runs, so a rejected operation costs no upstream call. Size is
+ * checked on the declared body length, tokens while parsing, depth, aliases and directives while validating
+ * (graphql-armor), and cost once variables are known, because `first: $n` only has a value then.
+ */
+export function useOperationLimits(limits: OperationLimits, exposeLimits: boolean): Plugin[] {
+  const stated = (limit: number) => (exposeLimits ? ` (limit ${limit})` : '');
+  // Armor's own messages neither say what to do nor carry a code; each rejection is reported in ours.
+  const reject =
+    (message: string) =>
+    (context: ValidationContext | null, _error: GraphQLError): void => {
+      const error = new OperationLimitError(message);
+      if (context === null) throw error;
+      context.reportError(error);
+    };
+  const armor = new EnvelopArmor<YogaInitialContext>({
+    maxDepth: {
+      n: limits.maxDepth,
+      propagateOnRejection: false,
+      onReject: [
+        reject(
+          `The query is nested too deeply${stated(limits.maxDepth)}. Select fewer levels, or split it into several queries.`,
+        ),
+      ],
+    },
+    maxAliases: {
+      n: limits.maxAliases,
+      propagateOnRejection: false,
+      onReject: [
+        reject(
+          `The query uses too many aliases${stated(limits.maxAliases)}. Use fewer aliases, or page with one field and \`after\`.`,
+        ),
+      ],
+    },
+    maxDirectives: {
+      n: limits.maxDirectives,
+      propagateOnRejection: false,
+      onReject: [reject(`The query uses too many directives${stated(limits.maxDirectives)}. Use fewer.`)],
+    },
+    maxTokens: {
+      n: limits.maxTokens,
+      propagateOnRejection: false,
+      onReject: [
+        reject(
+          `The query is too long${exposeLimits ? ` (limit ${limits.maxTokens} tokens)` : ''}. Send a shorter query, or split it into several.`,
+        ),
+      ],
+    },
+    // Suggestions would reveal the schema even with introspection off.
+    blockFieldSuggestion: { enabled: !exposeLimits },
+    costLimit: { enabled: false },
+  }).protect().plugins;
+
+  const size: Plugin = {
+    onRequest({ request, endResponse }) {
+      const declared = Number(request.headers.get('content-length'));
+      if (Number.isFinite(declared) && declared > limits.maxRequestBytes) {
+        endResponse(
+          rejectRequest(request, new RequestTooLargeError(exposeLimits ? limits.maxRequestBytes : null)),
+        );
+      }
+    },
+  };
+
+  const cost: Plugin = {
+    onExecute({ args, setResultAndStopExecution }) {
+      const asked = operationCost(args.document, args.variableValues, args.operationName, {
+        defaultPageSize: DEFAULT_PAGE_LIMITS.defaultCount,
+        maxPageSize: DEFAULT_PAGE_LIMITS.maxCount,
+      });
+      if (asked <= limits.maxCost) return;
+      const figures = exposeLimits ? ` (${asked}, limit ${limits.maxCost})` : '';
+      setResultAndStopExecution({
+        errors: [
+          new OperationLimitError(
+            `The query asks the providers for too many items${figures}. Lower \`first\`/\`last\`, ` +
+              'ask for fewer ids, or split it into several queries.',
+          ),
+        ],
+      });
+    },
+  };
+
+  // yoga marks every parse error as a spec error, which application/json clients get with a 200; a limit is
+  // not a syntax error, so the result as a whole asks for 400.
+  const status: Plugin = {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || isAsyncIterable(result)) return;
+      const single = result as ExecutionResult;
+      if (!single.errors?.some((error) => error instanceof OperationLimitError)) return;
+      setResult({ ...single, extensions: { ...single.extensions, http: { status: 400 } } });
+    },
+  };
+
+  return [size, ...armor, status, cost];
+}
