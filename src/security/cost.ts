@@ -10,8 +10,8 @@ import {
 
 /**
  * What one operation asks of the providers, counted before anything runs. Every object field costs 1, and a
- * field that lists items multiplies the cost of what is selected under it: `first`/`last` by their value
- * (default page size when absent), `ids` by the number of ids. Both sides of every fragment are counted, so
+ * field that lists items multiplies the cost of what is selected under it (at least 1 per item): `first`/
+ * `last` by their value (default page size when absent), `ids` by the number of ids. Both sides of every fragment are counted, so
  * the figure is an upper bound whatever types the providers return.
  *
  * A page size above the largest the schema accepts counts as that largest: the field itself rejects it with
@@ -38,7 +38,10 @@ export function operationCost(
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         if (selection.selectionSet === undefined) continue;
-        total += 1 + multiplier(selection, vars, pages) * costOf(selection.selectionSet, inFragments);
+        const times = multiplier(selection, vars, pages);
+        const each = costOf(selection.selectionSet, inFragments);
+        // An item is upstream work even when only its scalars are selected.
+        total += 1 + times * (times === 1 ? each : Math.max(1, each));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         total += costOf(selection.selectionSet, inFragments);
       } else {
