@@ -3,12 +3,14 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { type CORSOptions, createYoga, isAsyncIterable, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type ResponseCacheOptions, useGatewayResponseCache } from './cache/responseCache.js';
 import type { SecurityConfig } from './config.js';
 import { createContext, type GatewayContext } from './context.js';
 import { CsrfPreventedError } from './errors.js';
 import type { Metrics } from './observability/metrics.js';
 import { useOperationTracing, useRequestTelemetry } from './observability/telemetry.js';
 import type { ProviderClient } from './providers/provider.js';
+import type { RedisState } from './scaleout/redis.js';
 import { schema } from './schema/index.js';
 import { useClientAccess } from './security/clientAccess.js';
 import { DEFAULT_OPERATION_LIMITS, useOperationLimits } from './security/limits.js';
@@ -37,6 +39,10 @@ export interface AppOptions {
   tracing?: boolean;
   /** Shared per-client limiter (Redis) in place of the process-local one. */
   clientRateLimiter?: RateLimiterAbstract;
+  /** Unset: no response cache. */
+  responseCache?: ResponseCacheOptions;
+  /** Reported by /readyz when replicas share state through Redis. */
+  redisState?: () => RedisState;
 }
 
 export const EXAMPLE_QUERY = `# The newest campaigns of every provider, one Relay connection.
@@ -94,8 +100,10 @@ export function createApp(options: AppOptions) {
     ...useOperationLimits(security.limits, security.exposeLimits),
   );
   if (!security.introspection) plugins.push(useDisableIntrospection());
+  // After usePartialErrors: the cache must see a result's partial errors to leave it out.
+  plugins.push(usePartialErrors());
+  if (options.responseCache !== undefined) plugins.push(useGatewayResponseCache(options.responseCache));
   plugins.push(
-    usePartialErrors(),
     useReadinessCheck({
       endpoint: '/readyz',
       // A provider with an open circuit leaves the gateway ready: every replica sees the same provider,
@@ -103,8 +111,10 @@ export function createApp(options: AppOptions) {
       check: () => {
         const stopping = options.isShuttingDown?.() ?? false;
         const providers = Object.fromEntries(clients.map((client) => [client.provider, client.breakerState]));
+        // Redis unreachable keeps the replica ready too: it falls back to local limits and no shared cache.
+        const redis = options.redisState === undefined ? {} : { redis: options.redisState() };
         return Response.json(
-          { status: stopping ? 'shutting-down' : 'ready', providers },
+          { status: stopping ? 'shutting-down' : 'ready', providers, ...redis },
           { status: stopping ? 503 : 200 },
         );
       },

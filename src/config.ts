@@ -92,6 +92,12 @@ export const environmentSchema = z.object({
   MAX_COST: positiveInt(2500, 10_000_000),
   MAX_REQUEST_BYTES: positiveInt(64 * 1024, 16 * 1024 * 1024),
   CLIENT_RATE_LIMIT_PER_SECOND: nonNegativeInt(50, 1_000_000),
+  RESPONSE_CACHE_TTL_MS: nonNegativeInt(0, 3_600_000),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  ),
+  REDIS_KEY_PREFIX: z.preprocess(emptyAsUndefined, z.string().min(1).default('campaign-gateway')),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
 });
@@ -146,6 +152,10 @@ export interface Config {
   security: SecurityConfig;
   /** OTLP/HTTP traces endpoint; tracing costs nothing when unset. */
   tracesEndpoint: string | undefined;
+  /** 0: no response cache. */
+  responseCacheTtlMs: number;
+  /** Set: rate limits and the response cache are shared with the other replicas through it. */
+  redis: { url: string; keyPrefix: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -210,6 +220,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
       clientRateLimitPerSecond: env.CLIENT_RATE_LIMIT_PER_SECOND,
     },
+    responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
+    redis: env.REDIS_URL === undefined ? undefined : { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     tracesEndpoint:
       env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
       (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined

@@ -1,15 +1,21 @@
 import type { Logger } from 'pino';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { type App, createApp } from './app.js';
 import type { Config } from './config.js';
+import { RATE_WINDOW_MS } from './http/upstreamClient.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ProviderClient } from './providers/provider.js';
 import { createProviderClients } from './providers/registry.js';
+import { connectRedis } from './scaleout/redis.js';
+import { createSharedRateLimits } from './scaleout/sharedRateLimit.js';
+
+const SHARED_WINDOW_SLACK_MS = 50;
 
 export interface Gateway {
   app: App;
   clients: readonly ProviderClient[];
   metrics: Metrics;
-  /** Closes upstream pools and flushes traces; the HTTP server is the caller's. */
+  /** Closes upstream pools and Redis, and flushes traces; the HTTP server is the caller's. */
   close(): Promise<void>;
 }
 
@@ -24,6 +30,18 @@ export async function createGateway(
       ? undefined
       : (await import('./observability/tracingSdk.js')).startTracing(config.tracesEndpoint);
   const metrics = createMetrics();
+  const redis = config.redis === undefined ? undefined : connectRedis(config.redis.url, logger);
+  const prefix = config.redis?.keyPrefix ?? '';
+  const sharedRates =
+    redis === undefined
+      ? undefined
+      : // Replicas add their own scheduling jitter between taking a slot and the provider seeing the request.
+        createSharedRateLimits({
+          redis: redis.redis,
+          prefix,
+          windowMs: RATE_WINDOW_MS + SHARED_WINDOW_SLACK_MS,
+        });
+
   const clients = createProviderClients(config.providers, {
     ...config.upstream,
     observer: metrics.upstream,
@@ -32,6 +50,9 @@ export async function createGateway(
         { provider, breaker: state },
         `${provider} circuit ${state}`,
       ),
+    ...(sharedRates === undefined
+      ? {}
+      : { sharedRateLimit: (provider, limit) => sharedRates.forProvider(provider, limit) }),
   });
   metrics.watchBreakers(clients);
   if (config.security.apiKeys.length === 0) {
@@ -40,6 +61,7 @@ export async function createGateway(
         'Set GATEWAY_API_KEYS to require `Authorization: Bearer <key>`.',
     );
   }
+  const perClient = config.security.clientRateLimitPerSecond;
   const app = createApp({
     clients,
     logger,
@@ -49,6 +71,33 @@ export async function createGateway(
     tracing: stopTracing !== undefined,
     requestDeadlineMs: config.requestDeadlineMs,
     ...(extras.isShuttingDown === undefined ? {} : { isShuttingDown: extras.isShuttingDown }),
+    ...(config.responseCacheTtlMs === 0
+      ? {}
+      : {
+          responseCache: {
+            ttlMs: config.responseCacheTtlMs,
+            metrics,
+            ...(redis === undefined ? {} : { redis: { client: redis.redis, prefix } }),
+          },
+        }),
+    ...(redis === undefined
+      ? {}
+      : {
+          redisState: () => redis.state,
+          ...(perClient === 0
+            ? {}
+            : {
+                // While Redis is away each replica limits clients on its own (the insurance limiter).
+                clientRateLimiter: new RateLimiterRedis({
+                  storeClient: redis.redis,
+                  keyPrefix: `${prefix}:client`,
+                  points: perClient,
+                  duration: 1,
+                  rejectIfRedisNotReady: true,
+                  insuranceLimiter: new RateLimiterMemory({ points: perClient, duration: 1 }),
+                }),
+              }),
+        }),
   });
   return {
     app,
@@ -56,6 +105,8 @@ export async function createGateway(
     metrics,
     async close() {
       await Promise.allSettled(clients.map((client) => client.close()));
+      sharedRates?.close();
+      await redis?.close();
       await stopTracing?.();
     },
   };

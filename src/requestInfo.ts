@@ -7,6 +7,8 @@ export interface RequestInfo {
   readonly startedAt: number;
   /** Who is asking: `key:<digest prefix>` for an API key, `addr:<address>` otherwise. Never the key itself. */
   client: string;
+  /** A digest of the API key the request authenticated with, null when it did not: the response cache's scope. */
+  credential: string | null;
   operationName: string | null;
   errorCodes: string[];
 }
@@ -22,6 +24,7 @@ export function requestInfo(request: Request): RequestInfo {
       id: incoming !== null && REQUEST_ID.test(incoming) ? incoming : randomUUID(),
       startedAt: performance.now(),
       client: 'addr:unknown',
+      credential: null,
       operationName: null,
       errorCodes: [],
     };

@@ -45,9 +45,16 @@ export interface UpstreamClientOptions {
   /** Told when the provider's circuit opens, half-opens or closes again. */
   onBreakerChange?: (state: BreakerState) => void;
   observer?: UpstreamObserver;
+  /** A limit shared with other replicas (Redis), on top of this process's own. */
+  sharedRateLimit?: SharedRateLimit;
   /** Injected in tests; by default a keep-alive Pool per origin. */
   dispatcher?: Dispatcher;
   now?: () => number;
+}
+
+/** Waits until the cluster-wide rate allows one more request, or throws when that is past the deadline. */
+export interface SharedRateLimit {
+  acquire(deadline: number | undefined): Promise<void>;
 }
 
 export interface GetOptions {
@@ -65,7 +72,7 @@ export type GetResult = { found: true; body: unknown } | { found: false };
  * The spacing the provider measures is by arrival, ours by departure; a little slack keeps network jitter
  * from turning our last allowed request of a window into the provider's first rejected one.
  */
-const RATE_WINDOW_MS = 1050;
+export const RATE_WINDOW_MS = 1050;
 
 /**
  * One provider's HTTP transport: keep-alive pool, timeouts, concurrency and rate limits shared by every
@@ -147,7 +154,12 @@ export class UpstreamClient {
     for (let retries = 0; ; retries++) {
       try {
         return await this.breaker.execute(() =>
-          this.concurrency(() => this.throttle(() => this.attempt(path, query, options))),
+          this.concurrency(() =>
+            this.throttle(async () => {
+              await this.options.sharedRateLimit?.acquire(options.deadline);
+              return this.attempt(path, query, options);
+            }),
+          ),
         );
       } catch (error) {
         if (error instanceof BrokenCircuitError) {

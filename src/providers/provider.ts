@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { ProviderConfig } from '../config.js';
 import type { Campaign, CampaignFilter, Provider } from '../domain/campaign.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from '../http/resilience.js';
+import type { SharedRateLimit } from '../http/upstreamClient.js';
 import type { UpstreamObserver } from '../observability/upstreamObserver.js';
 import type { StreamPosition } from '../pagination/cursor.js';
 import type { ItemIssue } from './types.js';
@@ -79,6 +80,8 @@ export interface ProviderDependencies {
   breaker?: BreakerOptions;
   onBreakerChange?: (provider: Provider, state: BreakerState) => void;
   observer?: UpstreamObserver;
+  /** The cluster-wide limit for a provider, when replicas share one (Redis). */
+  sharedRateLimit?: (provider: Provider, limitPerSecond: number) => SharedRateLimit;
 }
 
 /** Everything the gateway knows about a provider; the registry lists one per provider. */

@@ -11,7 +11,8 @@ export function createTransport(
   dependencies: ProviderDependencies,
   own: Pick<UpstreamClientOptions, 'authorize' | 'retryAfterFromBody'>,
 ): UpstreamClient {
-  const { dispatcher, retry, breaker, onBreakerChange, observer, timeoutMs, maxBodyBytes } = dependencies;
+  const { dispatcher, retry, breaker, onBreakerChange, observer, sharedRateLimit, timeoutMs, maxBodyBytes } =
+    dependencies;
   return new UpstreamClient({
     provider: config.provider,
     baseUrl: config.baseUrl,
@@ -24,6 +25,9 @@ export function createTransport(
     ...(retry === undefined ? {} : { retry }),
     ...(breaker === undefined ? {} : { breaker }),
     ...(observer === undefined ? {} : { observer }),
+    ...(sharedRateLimit === undefined
+      ? {}
+      : { sharedRateLimit: sharedRateLimit(config.provider, config.rateLimitPerSecond) }),
     onBreakerChange: (state) => onBreakerChange?.(config.provider, state),
   });
 }

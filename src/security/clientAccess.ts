@@ -36,9 +36,12 @@ export function useClientAccess(options: ClientAccessOptions): Plugin {
       const info = requestInfo(request);
       const digest = bearerDigest(request.headers.get('authorization'));
       const known = digest !== null && matchesAny(digest, keyDigests);
-      info.client = known
-        ? `key:${digest.toString('hex').slice(0, 16)}`
-        : `addr:${clientAddress(request, serverContext, options.trustProxy)}`;
+      if (known) {
+        info.credential = digest.toString('hex');
+        info.client = `key:${info.credential.slice(0, 16)}`;
+      } else {
+        info.client = `addr:${clientAddress(request, serverContext, options.trustProxy)}`;
+      }
 
       if (limiter !== null) {
         try {

@@ -34,6 +34,7 @@ export interface HarnessOptions {
   dependencies?: Pick<ProviderDependencies, 'retry' | 'breaker'>;
   security?: Partial<SecurityConfig>;
   graphiql?: boolean;
+  responseCacheTtlMs?: number;
 }
 
 /**
@@ -83,6 +84,9 @@ export async function startHarness(options: HarnessOptions = {}) {
     requestDeadlineMs: options.requestDeadlineMs ?? 8000,
     ...(options.security === undefined ? {} : { security: options.security }),
     ...(options.graphiql === undefined ? {} : { graphiql: options.graphiql }),
+    ...(options.responseCacheTtlMs === undefined
+      ? {}
+      : { responseCache: { ttlMs: options.responseCacheTtlMs, metrics } }),
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import pThrottle from 'p-throttle';
+import type { Provider } from '../domain/campaign.js';
+import { UpstreamRateLimitedError } from '../errors.js';
+import type { SharedRateLimit } from '../http/upstreamClient.js';
+
+/**
+ * A sliding-window log in a sorted set, kept by Redis's own clock so replicas with drifting clocks still
+ * agree: a request is allowed when fewer than `limit` were allowed in the last `window` ms. Returns 0 when
+ * allowed (and recorded), else the ms until the oldest entry leaves the window.
+ */
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+`;
+
+/** Each replica says it is alive; the count tells a replica its fair share when Redis is gone. */
+const HEARTBEAT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return redis.call('ZCARD', KEYS[1])
+`;
+
+const HEARTBEAT_EVERY_MS = 2000;
+const REPLICA_TTL_MS = 10_000;
+
+export interface SharedRateLimitsOptions {
+  redis: Redis;
+  /** Key prefix, so several gateways (or tests) can share one Redis. */
+  prefix: string;
+  windowMs: number;
+}
+
+/**
+ * Provider rate limits shared by every replica through Redis. Each replica keeps its own limiter too (in
+ * UpstreamClient); this one adds the cluster-wide bound. When Redis fails, a replica limits itself to its
+ * share, the provider's limit divided by the replicas it last saw alive, so the providers stay within their
+ * limits while Redis is away.
+ */
+export function createSharedRateLimits(options: SharedRateLimitsOptions) {
+  const { redis, prefix, windowMs } = options;
+  const replicaId = randomUUID();
+  let replicasSeen = 1;
+  let sequence = 0;
+
+  const heartbeat = async () => {
+    try {
+      const count = Number(await redis.eval(HEARTBEAT, 1, `${prefix}:replicas`, replicaId, REPLICA_TTL_MS));
+      if (Number.isInteger(count) && count > 0) replicasSeen = count;
+    } catch {
+      // Keep the last count: it is what the fallback needs.
+    }
+  };
+  void heartbeat();
+  const timer = setInterval(() => void heartbeat(), HEARTBEAT_EVERY_MS);
+  timer.unref();
+
+  return {
+    get replicasSeen() {
+      return replicasSeen;
+    },
+    forProvider(provider: Provider, limit: number): SharedRateLimit {
+      const key = `${prefix}:rate:${provider}`;
+      let fallback:
+        | { share: number; notBefore: number; throttle: <T>(task: () => Promise<T>) => Promise<T> }
+        | undefined;
+      const throttleLocally = async () => {
+        const share = Math.max(1, Math.floor(limit / replicasSeen));
+        if (fallback?.share !== share) {
+          const throttled = pThrottle({ limit: share, interval: windowMs, strict: true })(
+            (task: () => Promise<unknown>) => task(),
+          );
+          // The window Redis was counting is unknown here: the fallback starts once it has passed.
+          fallback = {
+            share,
+            notBefore: Date.now() + windowMs,
+            throttle: <T>(task: () => Promise<T>) => throttled(task) as Promise<T>,
+          };
+        }
+        const wait = fallback.notBefore - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        await fallback.throttle(async () => undefined);
+      };
+      return {
+        async acquire(deadline) {
+          for (;;) {
+            let waitMs: number;
+            try {
+              waitMs = Number(
+                await redis.eval(ACQUIRE, 1, key, limit, windowMs, `${replicaId}:${sequence++}`),
+              );
+            } catch {
+              await throttleLocally();
+              return;
+            }
+            // Redis is back: the next outage starts its fallback afresh.
+            fallback = undefined;
+            if (waitMs <= 0) return;
+            if (deadline !== undefined && Date.now() + waitMs > deadline) {
+              throw new UpstreamRateLimitedError(
+                provider,
+                `is at its request rate across all gateway replicas. Retry in ${Math.ceil(waitMs / 1000)} s.`,
+                waitMs,
+              );
+            }
+            await new Promise((resolve) => setTimeout(resolve, waitMs));
+          }
+        },
+      };
+    },
+    close() {
+      clearInterval(timer);
+    },
+  };
+}
+
+export type SharedRateLimits = ReturnType<typeof createSharedRateLimits>;
