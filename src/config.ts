@@ -31,26 +31,18 @@ const list = <T extends z.ZodType>(item: T) =>
         : value,
     z.array(item).default([]),
   );
-const nonNegativeInt = (fallback: number, max: number) =>
+const wholeNumber = (fallback: number, min: 0 | 1, max: number) =>
   z.preprocess(
     emptyAsUndefined,
     z.coerce
       .number({ error: 'must be a whole number' })
       .int({ error: 'must be a whole number' })
-      .min(0, { error: 'must be 0 or more' })
+      .min(min, { error: min === 0 ? 'must be 0 or more' : 'must be at least 1' })
       .max(max, { error: `must be at most ${max}` })
       .default(fallback),
   );
-const positiveInt = (fallback: number, max: number) =>
-  z.preprocess(
-    emptyAsUndefined,
-    z.coerce
-      .number({ error: 'must be a whole number' })
-      .int({ error: 'must be a whole number' })
-      .min(1, { error: 'must be at least 1' })
-      .max(max, { error: `must be at most ${max}` })
-      .default(fallback),
-  );
+const nonNegativeInt = (fallback: number, max: number) => wholeNumber(fallback, 0, max);
+const positiveInt = (fallback: number, max: number) => wholeNumber(fallback, 1, max);
 
 /** The environment the gateway reads; each variable is documented in the README's configuration table. */
 export const environmentSchema = z.object({
