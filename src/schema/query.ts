@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, locatedError, responsePathAsArray } from 'graphql';
 import { readCampaignPage } from '../campaigns/connection.js';
 import type { GatewayContext } from '../context.js';
 import type { Campaign, CampaignFilter } from '../domain/campaign.js';
@@ -80,8 +80,18 @@ builder.queryFields((t) => ({
     description:
       'Several objects by global id, in the order asked; null where no provider has one. Duplicate ids cost one lookup.',
     args: { ids: t.arg.idList({ required: true, description: 'Global ids from `id` fields.' }) },
-    resolve: (_root, args, context) =>
-      args.ids.map((id, index) => loadCampaign(context, String(id), `ids[${index}]`)),
+    // A failed id is reported here rather than left as a rejected list item: graphql-jit drops such items
+    // instead of nulling them, which would shift every later node out of its place.
+    resolve: (_root, args, context, info) =>
+      args.ids.map((id, index) =>
+        loadCampaign(context, String(id), `ids[${index}]`).catch((error: unknown) => {
+          if (!(error instanceof GraphQLError)) throw error;
+          context.reportPartial(
+            locatedError(error, info.fieldNodes, [...responsePathAsArray(info.path), index]),
+          );
+          return null;
+        }),
+      ),
   }),
   campaign: t.field({
     type: CampaignInterface,

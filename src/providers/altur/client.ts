@@ -2,9 +2,9 @@ import type { ProviderConfig } from '../../config.js';
 import type { AlturCampaign, CampaignChannel } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
 import type { UpstreamClient } from '../../http/upstreamClient.js';
+import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
 import { createTransport } from '../transport.js';
-import type { ItemIssue } from '../types.js';
 import { alturIntegrationToChannel, mapAlturDetail, mapAlturItem } from './mapping.js';
 import { parseAlturDetail, parseAlturList } from './schemas.js';
 
@@ -64,9 +64,8 @@ export class AlturHttp {
     if (!result.found) {
       throw new UpstreamBadResponseError('ALTUR', 'answered the campaign list with HTTP 404.');
     }
-    const page = parseAlturList(result.body);
     const channel = filter.integration === undefined ? null : alturIntegrationToChannel(filter.integration);
-    const { entries, issues } = mapEntries(page.items, channel);
+    const { page, entries, issues } = readAlturList(result.body, channel);
     if (issues.length > 0) scope.reportIssues(issues);
     return { ...page, entries };
   }
@@ -74,7 +73,7 @@ export class AlturHttp {
   async get(providerId: string, scope: RequestScope): Promise<AlturCampaign | null> {
     const result = await this.http.getJson(`/campaigns/${providerId}`, {}, scope);
     if (!result.found) return null;
-    const mapped = mapAlturDetail(parseAlturDetail(result.body));
+    const mapped = readAlturDetail(result.body);
     if (!mapped.ok) {
       throw new UpstreamBadResponseError(
         'ALTUR',
@@ -93,16 +92,10 @@ export class AlturHttp {
   }
 }
 
-function mapEntries(items: readonly unknown[], channel: CampaignChannel | null) {
-  const issues: ItemIssue[] = [];
-  const entries = items.map((item, index) => {
-    const mapped = mapAlturItem(item, channel);
-    if (mapped.ok) return mapped.campaign;
-    issues.push({
-      ...mapped.issue,
-      field: mapped.issue.field === '' ? `campaigns[${index}]` : `campaigns[${index}].${mapped.issue.field}`,
-    });
-    return null;
-  });
-  return { entries, issues };
-}
+// The body of a coalesced GET comes from one URL, whose `integration` filter fixes the channel.
+const readAlturList = memoByBody((body, channel: CampaignChannel | null) => {
+  const page = parseAlturList(body);
+  return { page, ...mapListEntries(page.items, (item) => mapAlturItem(item, channel), 'campaigns') };
+});
+
+const readAlturDetail = memoByBody((body) => mapAlturDetail(parseAlturDetail(body)));

@@ -2,9 +2,9 @@ import type { ProviderConfig } from '../../config.js';
 import type { AuralytikCampaign } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
 import type { QueryParams, UpstreamClient } from '../../http/upstreamClient.js';
+import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
 import { createTransport } from '../transport.js';
-import type { ItemIssue } from '../types.js';
 import { mapAuralytikItem } from './mapping.js';
 import { parseAuralytikDetail, parseAuralytikError, parseAuralytikList } from './schemas.js';
 
@@ -57,8 +57,7 @@ export class AuralytikHttp {
     if (!result.found) {
       throw new UpstreamBadResponseError('AURALYTIK', 'answered the campaign list with HTTP 404.');
     }
-    const page = parseAuralytikList(result.body);
-    const { entries, issues } = mapEntries(page.items);
+    const { page, entries, issues } = readAuralytikList(result.body);
     if (issues.length > 0) scope.reportIssues(issues);
     return { totalCount: page.totalCount, entries };
   }
@@ -66,7 +65,7 @@ export class AuralytikHttp {
   async get(providerId: string, scope: RequestScope): Promise<AuralytikCampaign | null> {
     const result = await this.http.getJson(`/campaigns/${encodeURIComponent(providerId)}`, {}, scope);
     if (!result.found) return null;
-    const mapped = mapAuralytikItem(parseAuralytikDetail(result.body));
+    const mapped = readAuralytikDetail(result.body);
     if (!mapped.ok) {
       throw new UpstreamBadResponseError(
         'AURALYTIK',
@@ -85,16 +84,9 @@ export class AuralytikHttp {
   }
 }
 
-function mapEntries(items: readonly unknown[]) {
-  const issues: ItemIssue[] = [];
-  const entries = items.map((item, index) => {
-    const mapped = mapAuralytikItem(item);
-    if (mapped.ok) return mapped.campaign;
-    issues.push({
-      ...mapped.issue,
-      field: mapped.issue.field === '' ? `data[${index}]` : `data[${index}].${mapped.issue.field}`,
-    });
-    return null;
-  });
-  return { entries, issues };
-}
+const readAuralytikList = memoByBody((body) => {
+  const page = parseAuralytikList(body);
+  return { page, ...mapListEntries(page.items, mapAuralytikItem, 'data') };
+});
+
+const readAuralytikDetail = memoByBody((body) => mapAuralytikItem(parseAuralytikDetail(body)));
