@@ -1,6 +1,7 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { GraphQLError } from 'graphql';
 import { type CORSOptions, createYoga, isAsyncIterable, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -155,7 +156,9 @@ export function createApp(options: AppOptions) {
       debug: (...args) => logger.debug({ detail: args.map(String) }, 'yoga'),
       info: (...args) => logger.info({ detail: args.map(String) }, 'yoga'),
       warn: (...args) => logger.warn({ detail: args.map(String) }, 'yoga'),
-      error: (...args) => logger.error({ detail: args.map(String) }, 'yoga'),
+      // A client that hung up makes its pending fields fail with an AbortError: expected, not an error.
+      error: (...args) =>
+        logger[args.some(isAbortError) ? 'debug' : 'error']({ detail: args.map(String) }, 'yoga'),
     },
     plugins,
   });
@@ -206,6 +209,11 @@ function useCsrfPrevention(): Plugin {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+function isAbortError(value: unknown): boolean {
+  const error = value instanceof GraphQLError ? value.originalError : value;
+  return error instanceof Error && error.name === 'AbortError';
+}
 
 /** Adds the errors a request collected without failing a field (a provider down, an item skipped). */
 function usePartialErrors(): Plugin<GatewayContext> {

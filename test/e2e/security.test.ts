@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { encodeGlobalId } from '../../src/schema/globalId.js';
 import { expectNoLeak, type Harness, startHarness } from '../support/harness.js';
 
 const KEY = 'client-key-0123456789abcdef';
@@ -369,6 +370,33 @@ describe('metrics and logs', () => {
       'x-request-id': 'bad id\nwith newline'.replace('\n', ' '),
     });
     expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('does not log a client that hung up as an error', async () => {
+    harness.altur.faults.add({ route: 'detail', delayMs: 800 });
+    try {
+      const before = harness.logLines.length;
+      const ids = [7, 8, 9].map((id) => encodeGlobalId('AlturCampaign', String(id)));
+      await expect(
+        request(harness.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...AUTH },
+          body: JSON.stringify({
+            query: 'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }',
+            variables: { ids },
+          }),
+          signal: AbortSignal.timeout(200),
+        }),
+      ).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const errors = harness.logLines
+        .slice(before)
+        .map((line) => JSON.parse(line) as { level: number })
+        .filter((line) => line.level >= 50);
+      expect(errors).toEqual([]);
+    } finally {
+      harness.altur.faults.clear();
+    }
   });
 
   it('never writes a client key or a provider key into a log line', () => {
