@@ -1,4 +1,5 @@
 import { startSimulators } from '../simulators/index.js';
+import { closeOnStopSignal } from './stopSignals.js';
 
 // Runs both provider simulators with demo data for `npm run demo` and manual exploration.
 // stdout carries exactly one JSON line (the URLs and keys) so a parent process can read it.
@@ -25,17 +26,6 @@ process.stdout.write(
   })}\n`,
 );
 
-let stopping = false;
-const stop = (): void => {
-  if (stopping) return;
-  stopping = true;
-  simulators.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+closeOnStopSignal(async () => {
+  await simulators.close();
+});
