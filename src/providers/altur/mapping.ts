@@ -7,12 +7,20 @@ import type {
   DaySchedule,
   WeeklySchedule,
 } from '../../domain/campaign.js';
+import { readOptionalInstant } from '../time.js';
 import type { ItemIssue } from '../types.js';
 import {
   type AlturDetailItem,
   type AlturListItem,
   alturDetailItemSchema,
   alturListItemSchema,
+  isRecord,
+  readAgentId,
+  readAlturId,
+  readBool,
+  readInt32,
+  readString,
+  readStringList,
 } from './schemas.js';
 
 export type AlturMapResult = { ok: true; campaign: AlturCampaign } | { ok: false; issue: ItemIssue };
@@ -191,10 +199,112 @@ function joinPath(prefix: string, path: string): string {
   return `${prefix}.${path}`;
 }
 
-function mapWithPrefix(raw: unknown, channel: CampaignChannel | null, prefix: string): AlturMapResult {
+// The fast path: what alturListItemSchema and toCampaign together give, read straight off the raw item.
+// Optional fields cannot fail (zod's `.catch(null)`), so only the four required ones can send an item
+// to the zod path, which then names the issue. Later spellings are only read when earlier ones are null.
+
+function readDay(raw: unknown): DaySchedule | null {
+  if (!isRecord(raw)) return null;
+  return {
+    active: readBool(raw.active) ?? false,
+    startTime: readString(raw.startTime),
+    endTime: readString(raw.endTime) ?? readString(raw.stopTime),
+  };
+}
+
+function readSchedule(raw: unknown): WeeklySchedule | null {
+  if (!isRecord(raw)) return null;
+  return {
+    monday: readDay(raw.mon),
+    tuesday: readDay(raw.tue),
+    wednesday: readDay(raw.wed),
+    thursday: readDay(raw.thu),
+    friday: readDay(raw.fri),
+    saturday: readDay(raw.sat),
+    sunday: readDay(raw.sun),
+  };
+}
+
+function readAgent(raw: unknown): AlturCampaign['agent'] {
+  if (!isRecord(raw)) return null;
+  const id = readAgentId(raw.id);
+  return id === undefined ? null : { id, name: readString(raw.name) };
+}
+
+function readCycle(raw: Record<string, unknown>): CampaignCycle | null {
+  const enabled = readBool(raw.cycle_enabled);
+  const maxIterations = readInt32(raw.cycle_max_iterations);
+  const cooldownMinutes = readInt32(raw.cycle_cooldown) ?? readInt32(raw.cycle_cooldown_minutes);
+  const statusFilters = readStringList(raw.cycle_status_filters) ?? readStringList(raw.cycle_filter_statuses);
+  const tagFilters = readStringList(raw.cycle_tag_filters) ?? readStringList(raw.cycle_filter_tags);
+  const currentIteration = readInt32(raw.cycle_current_iteration);
+  const lastIterationAt =
+    readOptionalInstant(raw.last_iteration_at) ?? readOptionalInstant(raw.cycle_last_iteration_at);
+  if (
+    enabled === null &&
+    maxIterations === null &&
+    cooldownMinutes === null &&
+    statusFilters === null &&
+    tagFilters === null &&
+    currentIteration === null &&
+    lastIterationAt === null
+  ) {
+    return null;
+  }
+  return {
+    enabled: enabled ?? false,
+    maxIterations,
+    cooldownMinutes,
+    statusFilters: statusFilters ?? [],
+    tagFilters: tagFilters ?? [],
+    currentIteration,
+    lastIterationAt,
+  };
+}
+
+/** The campaign of a list item, or undefined when zod would report an issue for it. */
+function readCampaign(raw: unknown, channel: CampaignChannel | null): AlturCampaign | undefined {
+  if (!isRecord(raw)) return undefined;
+  const providerId = readAlturId(raw.id);
+  const { name, status, created_at } = raw;
+  if (providerId === undefined || typeof name !== 'string' || typeof status !== 'string') return undefined;
+  const createdAt = readOptionalInstant(created_at);
+  if (createdAt === null) return undefined;
+  return {
+    provider: 'ALTUR',
+    providerId,
+    name,
+    description: readString(raw.description),
+    status: alturStatusToDomain(status),
+    providerStatus: status,
+    channel,
+    createdAt,
+    agent: readAgent(raw.agent),
+    timezone: readString(raw.timezone),
+    schedule: readSchedule(raw.scheduling),
+    retries: readInt32(raw.retries),
+    concurrency: readInt32(raw.concurrency) ?? readInt32(raw.concurrency_limit),
+    archived: readBool(raw.archived) ?? false,
+    template: readString(raw.template),
+    firstMessage: readString(raw.first_message),
+    cycle: readCycle(raw),
+  };
+}
+
+/** The zod path alone: the reference the fast path is tested against, and the source of every issue. */
+export function mapAlturItemWithZod(
+  raw: unknown,
+  channel: CampaignChannel | null,
+  prefix = '',
+): AlturMapResult {
   const parsed = alturListItemSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issue: toIssue(raw, parsed.error, prefix) };
   return { ok: true, campaign: toCampaign(parsed.data, channel, null) };
+}
+
+function mapWithPrefix(raw: unknown, channel: CampaignChannel | null, prefix: string): AlturMapResult {
+  const campaign = readCampaign(raw, channel);
+  return campaign === undefined ? mapAlturItemWithZod(raw, channel, prefix) : { ok: true, campaign };
 }
 
 /**

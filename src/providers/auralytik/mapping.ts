@@ -5,8 +5,9 @@ import type {
   CampaignChannel,
   CampaignStatus,
 } from '../../domain/campaign.js';
+import { readOptionalInstant } from '../time.js';
 import type { ItemIssue } from '../types.js';
-import { auralytikItemSchema } from './schemas.js';
+import { auralytikItemSchema, isRecord, readAuralytikId, readString } from './schemas.js';
 
 export type AuralytikMapResult = { ok: true; campaign: AuralytikCampaign } | { ok: false; issue: ItemIssue };
 
@@ -87,7 +88,36 @@ function joinPath(prefix: string, path: string): string {
   return `${prefix}.${path}`;
 }
 
-function mapWithPrefix(raw: unknown, prefix: string): AuralytikMapResult {
+/**
+ * What auralytikItemSchema and the mapping below together give, read straight off the raw item; undefined
+ * when zod would report an issue, so that the zod path names it. Optional fields cannot fail there.
+ */
+function readCampaign(raw: unknown): AuralytikCampaign | undefined {
+  if (!isRecord(raw)) return undefined;
+  const providerId = readAuralytikId(raw.id);
+  const { name, status } = raw;
+  if (providerId === undefined || typeof name !== 'string' || typeof status !== 'string') return undefined;
+  const createdAt = readOptionalInstant(raw.createdAt);
+  if (createdAt === null) return undefined;
+  const channelType = readString(raw.channelType);
+  return {
+    provider: 'AURALYTIK',
+    providerId,
+    name,
+    description: readString(raw.description),
+    status: auralytikStatusToDomain(status),
+    providerStatus: status,
+    channel: auralytikChannelToDomain(channelType),
+    createdAt,
+    type: auralytikTypeToDomain(readString(raw.type)),
+    channelType,
+    startDate: readOptionalInstant(raw.startDate),
+    endDate: readOptionalInstant(raw.endDate),
+  };
+}
+
+/** The zod path alone: the reference the fast path is tested against, and the source of every issue. */
+export function mapAuralytikItemWithZod(raw: unknown, prefix = ''): AuralytikMapResult {
   const parsed = auralytikItemSchema.safeParse(raw);
   if (!parsed.success) {
     const { issues } = parsed.error;
@@ -122,6 +152,11 @@ function mapWithPrefix(raw: unknown, prefix: string): AuralytikMapResult {
       endDate: item.endDate,
     },
   };
+}
+
+function mapWithPrefix(raw: unknown, prefix: string): AuralytikMapResult {
+  const campaign = readCampaign(raw);
+  return campaign === undefined ? mapAuralytikItemWithZod(raw, prefix) : { ok: true, campaign };
 }
 
 /** One campaign, from a list page or a detail. ItemIssue.field is relative to the item (`createdAt`). */

@@ -1,0 +1,114 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CampaignChannel } from '../../../src/domain/campaign.js';
+import { mapAlturItem, mapAlturItems, mapAlturItemWithZod } from '../../../src/providers/altur/mapping.js';
+import { alturListItemSchema } from '../../../src/providers/altur/schemas.js';
+import { generateAlturDataset } from '../../../src/simulators/data.js';
+import { mostly, oddValue, rawItem, timestamp } from './drift.js';
+
+// mapAlturItem reads well-formed items without zod; these check it gives exactly what the zod path gives,
+// for any item: the same campaign, or the same issue with the same field and message.
+
+const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+const text = fc.constantFrom('', 'x', '09:00', 'Sofía', ' Active ');
+const strings = fc.array(fc.oneof(fc.string({ maxLength: 4 }), oddValue), { maxLength: 4 });
+
+const day = mostly(
+  fc.record(
+    { startTime: mostly(text), endTime: mostly(text), stopTime: mostly(text), active: mostly(fc.boolean()) },
+    { requiredKeys: [] },
+  ),
+);
+const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+const item = rawItem(
+  {
+    id: mostly(fc.oneof(fc.nat(), fc.stringMatching(/^0{0,3}\d{1,5}$/))),
+    name: mostly(fc.string({ maxLength: 6 })),
+    description: mostly(text),
+    status: mostly(
+      fc.constantFrom('pending', 'ready', 'active', 'inactive', 'cooldown', 'finished', 'Active '),
+    ),
+    created_at: mostly(timestamp),
+    agent: mostly(
+      fc.record(
+        { id: mostly(fc.oneof(fc.string(), fc.integer())), name: mostly(text) },
+        { requiredKeys: [] },
+      ),
+    ),
+    scheduling: mostly(fc.record(Object.fromEntries(days.map((key) => [key, day])), { requiredKeys: [] })),
+    timezone: mostly(text),
+    retries: mostly(int32),
+    concurrency: mostly(int32),
+    concurrency_limit: mostly(int32),
+    archived: mostly(fc.boolean()),
+    template: mostly(text),
+    first_message: mostly(text),
+    cycle_enabled: mostly(fc.boolean()),
+    cycle_max_iterations: mostly(int32),
+    cycle_cooldown: mostly(int32),
+    cycle_cooldown_minutes: mostly(int32),
+    cycle_status_filters: mostly(strings),
+    cycle_filter_statuses: mostly(strings),
+    cycle_tag_filters: mostly(strings),
+    cycle_filter_tags: mostly(strings),
+    cycle_current_iteration: mostly(int32),
+    last_iteration_at: mostly(timestamp),
+    cycle_last_iteration_at: mostly(timestamp),
+  },
+  ['id', 'name', 'status', 'created_at'],
+);
+
+const channel = fc.constantFrom<CampaignChannel | null>(null, 'VOICE', 'WHATSAPP', 'OTHER');
+
+describe('the Altur fast path', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('maps any item as the zod path does', () => {
+    fc.assert(
+      fc.property(item, channel, (raw, channel) => {
+        expect(mapAlturItem(raw, channel)).toStrictEqual(mapAlturItemWithZod(raw, channel));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('reports the same issues for a page, with the same places', () => {
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 8 }), channel, (items, channel) => {
+        const campaigns = [];
+        const issues = [];
+        for (const [index, raw] of items.entries()) {
+          const result = mapAlturItemWithZod(raw, channel, `campaigns[${index}]`);
+          if (result.ok) campaigns.push(result.campaign);
+          else issues.push(result.issue);
+        }
+        expect(mapAlturItems(items, channel)).toStrictEqual({ campaigns, issues });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('maps the simulator records as the zod path does', () => {
+    for (const record of generateAlturDataset({ count: 300, seed: 7 })) {
+      const raw: unknown = JSON.parse(JSON.stringify(record));
+      const result = mapAlturItem(raw, 'VOICE');
+      expect(result.ok).toBe(true);
+      expect(result).toStrictEqual(mapAlturItemWithZod(raw, 'VOICE'));
+    }
+  });
+
+  it('does not run zod for a well-formed item, and does for one it must report', () => {
+    const safeParse = vi.spyOn(alturListItemSchema, 'safeParse');
+    const [record] = generateAlturDataset({ count: 1, seed: 7 });
+    expect(mapAlturItem(record, null).ok).toBe(true);
+    expect(safeParse).not.toHaveBeenCalled();
+    expect(mapAlturItem({ ...record, created_at: 'yesterday' }, null)).toMatchObject({
+      ok: false,
+      issue: { field: 'created_at', message: 'not a timestamp: "yesterday"' },
+    });
+    expect(safeParse).toHaveBeenCalledOnce();
+  });
+});
