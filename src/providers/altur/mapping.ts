@@ -122,26 +122,15 @@ function toCycle(item: AlturListItem, cycles: AlturDetailItem['cycles']): Campai
   const currentIteration = cycles?.current_iteration ?? item.cycle_current_iteration ?? null;
   const lastIterationAt =
     cycles?.last_iteration_at ?? item.last_iteration_at ?? item.cycle_last_iteration_at ?? null;
-  if (
-    enabled === null &&
-    maxIterations === null &&
-    cooldownMinutes === null &&
-    statusFilters === null &&
-    tagFilters === null &&
-    currentIteration === null &&
-    lastIterationAt === null
-  ) {
-    return null;
-  }
-  return {
-    enabled: enabled ?? false,
+  return cycleFrom({
+    enabled,
     maxIterations,
     cooldownMinutes,
-    statusFilters: statusFilters ?? [],
-    tagFilters: tagFilters ?? [],
+    statusFilters,
+    tagFilters,
     currentIteration,
     lastIterationAt,
-  };
+  });
 }
 
 function toCampaign(
@@ -240,26 +229,15 @@ function readCycle(raw: Record<string, unknown>): CampaignCycle | null {
   const currentIteration = readInt32(raw.cycle_current_iteration);
   const lastIterationAt =
     readOptionalInstant(raw.last_iteration_at) ?? readOptionalInstant(raw.cycle_last_iteration_at);
-  if (
-    enabled === null &&
-    maxIterations === null &&
-    cooldownMinutes === null &&
-    statusFilters === null &&
-    tagFilters === null &&
-    currentIteration === null &&
-    lastIterationAt === null
-  ) {
-    return null;
-  }
-  return {
-    enabled: enabled ?? false,
+  return cycleFrom({
+    enabled,
     maxIterations,
     cooldownMinutes,
-    statusFilters: statusFilters ?? [],
-    tagFilters: tagFilters ?? [],
+    statusFilters,
+    tagFilters,
     currentIteration,
     lastIterationAt,
-  };
+  });
 }
 
 /** The campaign of a list item, or undefined when zod would report an issue for it. */
@@ -341,4 +319,23 @@ export function mapAlturDetail(raw: unknown, channel: CampaignChannel | null = n
   const type = item.integration?.type?.trim();
   const detailChannel = type === undefined || type === '' ? channel : alturIntegrationToChannel(type);
   return { ok: true, campaign: toCampaign(item, detailChannel, item.cycles) };
+}
+
+/** A cycle from whichever fields the item carried; null when it carried none of them. */
+function cycleFrom(parts: {
+  enabled: boolean | null;
+  maxIterations: number | null;
+  cooldownMinutes: number | null;
+  statusFilters: string[] | null;
+  tagFilters: string[] | null;
+  currentIteration: number | null;
+  lastIterationAt: Date | null;
+}): CampaignCycle | null {
+  if (Object.values(parts).every((value) => value === null)) return null;
+  return {
+    ...parts,
+    enabled: parts.enabled ?? false,
+    statusFilters: parts.statusFilters ?? [],
+    tagFilters: parts.tagFilters ?? [],
+  };
 }
