@@ -91,6 +91,7 @@ export function createApp(options: AppOptions) {
     | Plugin<GatewayContext & Record<string, unknown>>
     | ReturnType<typeof useGraphQlJit>
   )[] = [
+    useKnownRoutesOnly([GRAPHQL_ENDPOINT, '/healthz', '/readyz', '/metrics']),
     useRequestTelemetry({ graphqlEndpoint: GRAPHQL_ENDPOINT, logger, metrics }),
     // Each document compiled once to a function (and a result serialiser), instead of graphql-js walking
     // the AST for every one of a page's 100 items.
@@ -107,7 +108,7 @@ export function createApp(options: AppOptions) {
       ...(options.clientRateLimiter === undefined ? {} : { rateLimiter: options.clientRateLimiter }),
     }),
     useCsrfPrevention(),
-    ...useOperationLimits(security.limits, security.exposeLimits),
+    ...useOperationLimits(schema, security.limits, security.exposeLimits),
   );
   if (!security.introspection) plugins.push(useDisableIntrospection());
   // After usePartialErrors: the cache must see a result's partial errors to leave it out.
@@ -172,6 +173,30 @@ function corsOptions(origins: readonly string[]): CORSOptions | false {
     allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'x-graphql-csrf'],
     exposedHeaders: ['x-request-id', 'retry-after'],
     maxAge: 600,
+  };
+}
+
+/**
+ * 404 for every path but the served ones, before any other plugin. yoga also runs GraphQL for `/graphql/` and
+ * for any path ending in `/graphql`; without this, such a path would reach execution past the checks that
+ * match the endpoint exactly (client keys, rate limit, logs).
+ */
+function useKnownRoutesOnly(paths: readonly string[]): Plugin {
+  const known = new Set(paths);
+  return {
+    onRequest({ url, endResponse }) {
+      if (known.has(url.pathname)) return;
+      endResponse(
+        Response.json(
+          {
+            errors: [
+              { message: 'Not found. The GraphQL endpoint is /graphql.', extensions: { code: 'NOT_FOUND' } },
+            ],
+          },
+          { status: 404 },
+        ),
+      );
+    },
   };
 }
 

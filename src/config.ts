@@ -90,6 +90,7 @@ export const environmentSchema = z.object({
     z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   ),
   REDIS_KEY_PREFIX: z.preprocess(emptyAsUndefined, z.string().min(1).default('campaign-gateway')),
+  EXPECTED_REPLICAS: positiveInt(1, 1000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
 });
@@ -113,7 +114,7 @@ export interface SecurityConfig {
   exposeLimits: boolean;
   /** `*` for any origin; empty for no CORS headers at all (same origin only, the production default). */
   corsOrigins: readonly string[];
-  /** Read the client address from the first X-Forwarded-For entry (behind a load balancer). */
+  /** Read the client address from the last X-Forwarded-For entry (the one load balancer in front appended). */
   trustProxy: boolean;
   limits: OperationLimits;
   /** Requests per second per client (API key, else address); 0 turns the limit off. */
@@ -147,7 +148,7 @@ export interface Config {
   /** 0: no response cache. */
   responseCacheTtlMs: number;
   /** Set: rate limits and the response cache are shared with the other replicas through it. */
-  redis: { url: string; keyPrefix: string } | undefined;
+  redis: { url: string; keyPrefix: string; expectedReplicas: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -213,7 +214,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       clientRateLimitPerSecond: env.CLIENT_RATE_LIMIT_PER_SECOND,
     },
     responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
-    redis: env.REDIS_URL === undefined ? undefined : { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    redis:
+      env.REDIS_URL === undefined
+        ? undefined
+        : { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, expectedReplicas: env.EXPECTED_REPLICAS },
     tracesEndpoint:
       env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
       (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined

@@ -33,13 +33,14 @@ export async function createGateway(
   const redis = config.redis === undefined ? undefined : connectRedis(config.redis.url, logger);
   const prefix = config.redis?.keyPrefix ?? '';
   const sharedRates =
-    redis === undefined
+    redis === undefined || config.redis === undefined
       ? undefined
       : // Replicas add their own scheduling jitter between taking a slot and the provider seeing the request.
         createSharedRateLimits({
           redis: redis.redis,
           prefix,
           windowMs: RATE_WINDOW_MS + SHARED_WINDOW_SLACK_MS,
+          expectedReplicas: config.redis.expectedReplicas,
         });
 
   const clients = createProviderClients(config.providers, {

@@ -42,6 +42,8 @@ export interface SharedRateLimitsOptions {
   /** Key prefix, so several gateways (or tests) can share one Redis. */
   prefix: string;
   windowMs: number;
+  /** The share to take while Redis is unreachable before this replica has counted the others. */
+  expectedReplicas: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export interface SharedRateLimitsOptions {
 export function createSharedRateLimits(options: SharedRateLimitsOptions) {
   const { redis, prefix, windowMs } = options;
   const replicaId = randomUUID();
-  let replicasSeen = 1;
+  let replicasSeen = Math.max(1, options.expectedReplicas);
   let sequence = 0;
 
   const heartbeat = async () => {
@@ -64,6 +66,8 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions) {
       // Keep the last count: it is what the fallback needs.
     }
   };
+  // The first beat must not wait two seconds after connecting: until it lands the share is a guess.
+  redis.on('ready', () => void heartbeat());
   void heartbeat();
   const timer = setInterval(() => void heartbeat(), HEARTBEAT_EVERY_MS);
   timer.unref();
@@ -77,7 +81,7 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions) {
       let fallback:
         | { share: number; notBefore: number; throttle: <T>(task: () => Promise<T>) => Promise<T> }
         | undefined;
-      const throttleLocally = async () => {
+      const throttleLocally = async (deadline: number | undefined) => {
         const share = Math.max(1, Math.floor(limit / replicasSeen));
         if (fallback?.share !== share) {
           const throttled = pThrottle({ limit: share, interval: windowMs, strict: true })(
@@ -91,9 +95,18 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions) {
           };
         }
         const wait = fallback.notBefore - Date.now();
+        if (deadline !== undefined && Date.now() + Math.max(wait, 0) > deadline) throw tooLate(wait);
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         await fallback.throttle(async () => undefined);
+        // A slot that came after the deadline would spend the provider's quota on an answer nobody awaits.
+        if (deadline !== undefined && Date.now() > deadline) throw tooLate(0);
       };
+      const tooLate = (waitMs: number) =>
+        new UpstreamRateLimitedError(
+          provider,
+          `is at its request rate across all gateway replicas. Retry in ${Math.max(1, Math.ceil(waitMs / 1000))} s.`,
+          waitMs,
+        );
       return {
         async acquire(deadline) {
           for (;;) {
@@ -103,19 +116,13 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions) {
                 await redis.eval(ACQUIRE, 1, key, limit, windowMs, `${replicaId}:${sequence++}`),
               );
             } catch {
-              await throttleLocally();
+              await throttleLocally(deadline);
               return;
             }
             // Redis is back: the next outage starts its fallback afresh.
             fallback = undefined;
             if (waitMs <= 0) return;
-            if (deadline !== undefined && Date.now() + waitMs > deadline) {
-              throw new UpstreamRateLimitedError(
-                provider,
-                `is at its request rate across all gateway replicas. Retry in ${Math.ceil(waitMs / 1000)} s.`,
-                waitMs,
-              );
-            }
+            if (deadline !== undefined && Date.now() + waitMs > deadline) throw tooLate(waitMs);
             await new Promise((resolve) => setTimeout(resolve, waitMs));
           }
         },

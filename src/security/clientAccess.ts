@@ -92,7 +92,9 @@ function matchesAny(digest: Buffer, keyDigests: readonly Buffer[]): boolean {
 
 function clientAddress(request: Request, serverContext: unknown, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    // The right-most entry is the one our own load balancer appended; entries left of it are the client's
+    // to invent, and would give it a fresh rate-limit bucket per request.
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded !== undefined && forwarded !== '') return forwarded;
   }
   const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;

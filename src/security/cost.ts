@@ -6,6 +6,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
+  valueFromASTUntyped,
 } from 'graphql';
 
 /**
@@ -23,15 +24,22 @@ export function operationCost(
   document: DocumentNode,
   variables: Readonly<Record<string, unknown>> | null | undefined,
   operationName: string | null | undefined,
-  pages: { defaultPageSize: number; maxPageSize: number },
+  pages: CostOptions,
 ): number {
   const operation = selectOperation(document, operationName);
   if (operation === undefined) return 0;
+  // A variable the request leaves out takes its default: `$n: Int = 100` must count as 100.
+  const vars: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue !== undefined) {
+      vars[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
+    }
+  }
+  Object.assign(vars, variables ?? {});
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const vars = variables ?? {};
 
   const costOf = (selectionSet: SelectionSetNode, inFragments: ReadonlySet<string>): number => {
     let total = 0;
@@ -69,10 +77,17 @@ function selectOperation(
   return operations.find((operation) => operation.name?.value === operationName);
 }
 
+export interface CostOptions {
+  defaultPageSize: number;
+  maxPageSize: number;
+  /** Fields that return a connection: without `first`/`last` they still list a default page. */
+  connectionFields: ReadonlySet<string>;
+}
+
 function multiplier(
   field: FieldNode,
   variables: Readonly<Record<string, unknown>>,
-  pages: { defaultPageSize: number; maxPageSize: number },
+  pages: CostOptions,
 ): number {
   let pageSize: number | null = null;
   let idCount: number | null = null;
@@ -87,16 +102,7 @@ function multiplier(
   }
   if (idCount !== null) return Math.max(idCount, 0);
   if (pageSize !== null) return Math.min(Math.max(pageSize, 0), pages.maxPageSize);
-  return isPaginated(field) ? pages.defaultPageSize : 1;
-}
-
-/** A connection field without `first`/`last` still lists a default page. */
-function isPaginated(field: FieldNode): boolean {
-  return (
-    field.selectionSet?.selections.some(
-      (selection) => selection.kind === Kind.FIELD && selection.name.value === 'edges',
-    ) ?? false
-  );
+  return pages.connectionFields.has(field.name.value) ? pages.defaultPageSize : 1;
 }
 
 function resolve(value: ValueNode, variables: Readonly<Record<string, unknown>>): unknown {

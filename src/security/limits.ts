@@ -1,10 +1,17 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
-import type { ExecutionResult, GraphQLError, ValidationContext } from 'graphql';
+import {
+  type ExecutionResult,
+  type GraphQLError,
+  type GraphQLSchema,
+  getNamedType,
+  isObjectType,
+  type ValidationContext,
+} from 'graphql';
 import { isAsyncIterable, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { OperationLimits } from '../config.js';
 import { OperationLimitError, RequestTooLargeError } from '../errors.js';
 import { DEFAULT_PAGE_LIMITS } from '../pagination/connectionArgs.js';
-import { operationCost } from './cost.js';
+import { type CostOptions, operationCost } from './cost.js';
 import { rejectRequest } from './reject.js';
 
 export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
@@ -21,7 +28,11 @@ export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
  * checked on the declared body length, tokens while parsing, depth, aliases and directives while validating
  * (graphql-armor), and cost once variables are known, because `first: $n` only has a value then.
  */
-export function useOperationLimits(limits: OperationLimits, exposeLimits: boolean): Plugin[] {
+export function useOperationLimits(
+  schema: GraphQLSchema,
+  limits: OperationLimits,
+  exposeLimits: boolean,
+): Plugin[] {
   const stated = (limit: number) => (exposeLimits ? ` (limit ${limit})` : '');
   // Armor's own messages neither say what to do nor carry a code; each rejection is reported in ours.
   const reject =
@@ -80,12 +91,14 @@ export function useOperationLimits(limits: OperationLimits, exposeLimits: boolea
     },
   };
 
+  const costOptions: CostOptions = {
+    defaultPageSize: DEFAULT_PAGE_LIMITS.defaultCount,
+    maxPageSize: DEFAULT_PAGE_LIMITS.maxCount,
+    connectionFields: connectionFieldNames(schema),
+  };
   const cost: Plugin = {
     onExecute({ args, setResultAndStopExecution }) {
-      const asked = operationCost(args.document, args.variableValues, args.operationName, {
-        defaultPageSize: DEFAULT_PAGE_LIMITS.defaultCount,
-        maxPageSize: DEFAULT_PAGE_LIMITS.maxCount,
-      });
+      const asked = operationCost(args.document, args.variableValues, args.operationName, costOptions);
       if (asked <= limits.maxCost) return;
       const figures = exposeLimits ? ` (${asked}, limit ${limits.maxCost})` : '';
       setResultAndStopExecution({
@@ -111,4 +124,16 @@ export function useOperationLimits(limits: OperationLimits, exposeLimits: boolea
   };
 
   return [size, ...armor, status, cost];
+}
+
+/** Names of the fields, on any type, that return a Relay connection (`…Connection`). */
+function connectionFieldNames(schema: GraphQLSchema): Set<string> {
+  const names = new Set<string>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (getNamedType(field.type).name.endsWith('Connection')) names.add(field.name);
+    }
+  }
+  return names;
 }

@@ -83,6 +83,31 @@ describe('client authentication', () => {
     }
   });
 
+  it.each([
+    ['POST', '/graphql/'],
+    ['GET', '/graphql/'],
+    ['POST', '/x/graphql'],
+    ['POST', '//graphql'],
+    ['POST', '/foo?/graphql'],
+  ])('answers 404 to %s %s (yoga would run GraphQL there), calling no provider', async (method, path) => {
+    const query = '{ campaigns(first: 2) { totalCount } }';
+    const base = harness.url.replace('/graphql', '');
+    const response = await request(
+      method === 'GET' ? `${base}${path}?query=${encodeURIComponent(query)}` : `${base}${path}`,
+      method === 'GET'
+        ? { headers: { 'x-graphql-csrf': '1' } }
+        : {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query }),
+          },
+    );
+    const text = await response.body.text();
+    expect(response.statusCode).toBe(404);
+    expect(text).not.toContain('"data"');
+    expect(upstreamCalls()).toBe(0);
+  });
+
   it('needs no key for /healthz and /readyz', async () => {
     const healthz = await request(harness.url.replace('/graphql', '/healthz'));
     expect(healthz.statusCode).toBe(200);
@@ -304,6 +329,29 @@ describe('per-client rate limit', () => {
       await other.body.dump();
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('per-client rate limit behind a proxy', () => {
+  it('keys on the address the load balancer appended, not on what the client put before it', async () => {
+    const behindProxy = await startHarness({ security: { clientRateLimitPerSecond: 1, trustProxy: true } });
+    try {
+      const send = (forwardedFor: string) =>
+        request(behindProxy.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+          body: JSON.stringify({ query: '{ __typename }' }),
+        });
+      const first = await send('1.1.1.1, 203.0.113.7');
+      await first.body.dump();
+      const spoofed = await send('2.2.2.2, 203.0.113.7');
+      await spoofed.body.dump();
+      const otherClient = await send('1.1.1.1, 203.0.113.8');
+      await otherClient.body.dump();
+      expect([first.statusCode, spoofed.statusCode, otherClient.statusCode]).toEqual([200, 429, 200]);
+    } finally {
+      await behindProxy.close();
     }
   });
 });

@@ -3,7 +3,7 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { operationCost } from '../../../src/security/cost.js';
 
-const PAGES = { defaultPageSize: 25, maxPageSize: 100 };
+const PAGES = { defaultPageSize: 25, maxPageSize: 100, connectionFields: new Set(['campaigns']) };
 const cost = (query: string, variables: Record<string, unknown> = {}, operationName?: string) =>
   operationCost(parse(query), variables, operationName, PAGES);
 
@@ -39,6 +39,25 @@ describe('operationCost', () => {
       '{ nodes(ids: ["a", "b", "c"]) { id ... on AlturCampaign { agent { name } } } }',
       {},
       4,
+    ],
+    [
+      'a variable left out takes its default',
+      'query ($n: Int = 100) { campaigns(first: $n) { edges { node { id } } } }',
+      {},
+      201,
+    ],
+    [
+      'a variable sent wins over its default',
+      'query ($n: Int = 100) { campaigns(first: $n) { edges { node { id } } } }',
+      { n: 2 },
+      5,
+    ],
+    ['ids from a default list', 'query ($ids: [ID!]! = ["a", "b", "c"]) { nodes(ids: $ids) { id } }', {}, 4],
+    [
+      'a connection whose edges hide in a fragment: still the default page',
+      '{ campaigns { ...C } } fragment C on CampaignConnection { edges { node { id } } }',
+      {},
+      51,
     ],
     ['ids through a variable', 'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: ['a', 'b'] }, 3],
     [
