@@ -6,16 +6,17 @@ import { type CORSOptions, createYoga, isAsyncIterable, type Plugin, useReadines
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { type ResponseCacheOptions, useGatewayResponseCache } from './cache/responseCache.js';
-import type { SecurityConfig } from './config.js';
+import { DEFAULT_OPERATION_LIMITS, type SecurityConfig } from './config.js';
 import { createContext, type GatewayContext } from './context.js';
-import { CsrfPreventedError } from './errors.js';
+import { CsrfPreventedError, NotFoundError } from './errors.js';
 import type { Metrics } from './observability/metrics.js';
 import { useOperationTracing, useRequestTelemetry } from './observability/telemetry.js';
 import type { ProviderClient } from './providers/provider.js';
 import type { RedisState } from './scaleout/redis.js';
 import { schema } from './schema/index.js';
 import { useClientAccess } from './security/clientAccess.js';
-import { DEFAULT_OPERATION_LIMITS, useOperationLimits } from './security/limits.js';
+import { useOperationLimits } from './security/limits.js';
+import { rejectRequest } from './security/reject.js';
 
 export interface AppOptions {
   clients: readonly ProviderClient[];
@@ -184,18 +185,8 @@ function corsOptions(origins: readonly string[]): CORSOptions | false {
 function useKnownRoutesOnly(paths: readonly string[]): Plugin {
   const known = new Set(paths);
   return {
-    onRequest({ url, endResponse }) {
-      if (known.has(url.pathname)) return;
-      endResponse(
-        Response.json(
-          {
-            errors: [
-              { message: 'Not found. The GraphQL endpoint is /graphql.', extensions: { code: 'NOT_FOUND' } },
-            ],
-          },
-          { status: 404 },
-        ),
-      );
+    onRequest({ request, url, endResponse }) {
+      if (!known.has(url.pathname)) endResponse(rejectRequest(request, new NotFoundError(GRAPHQL_ENDPOINT)));
     },
   };
 }

@@ -44,6 +44,16 @@ const wholeNumber = (fallback: number, min: 0 | 1, max: number) =>
 const nonNegativeInt = (fallback: number, max: number) => wholeNumber(fallback, 0, max);
 const positiveInt = (fallback: number, max: number) => wholeNumber(fallback, 1, max);
 
+/** What a query may ask before it is refused; each is configurable (MAX_DEPTH …). */
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
+  maxDepth: 10,
+  maxAliases: 15,
+  maxTokens: 2000,
+  maxDirectives: 20,
+  maxCost: 2500,
+  maxRequestBytes: 64 * 1024,
+};
+
 /** The environment the gateway reads; each variable is documented in the README's configuration table. */
 export const environmentSchema = z.object({
   NODE_ENV: z.preprocess(
@@ -77,12 +87,12 @@ export const environmentSchema = z.object({
     ]),
   ),
   TRUST_PROXY: booleanFlag,
-  MAX_DEPTH: positiveInt(10, 100),
-  MAX_ALIASES: positiveInt(15, 1000),
-  MAX_TOKENS: positiveInt(2000, 1_000_000),
-  MAX_DIRECTIVES: positiveInt(20, 1000),
-  MAX_COST: positiveInt(2500, 10_000_000),
-  MAX_REQUEST_BYTES: positiveInt(64 * 1024, 16 * 1024 * 1024),
+  MAX_DEPTH: positiveInt(DEFAULT_OPERATION_LIMITS.maxDepth, 100),
+  MAX_ALIASES: positiveInt(DEFAULT_OPERATION_LIMITS.maxAliases, 1000),
+  MAX_TOKENS: positiveInt(DEFAULT_OPERATION_LIMITS.maxTokens, 1_000_000),
+  MAX_DIRECTIVES: positiveInt(DEFAULT_OPERATION_LIMITS.maxDirectives, 1000),
+  MAX_COST: positiveInt(DEFAULT_OPERATION_LIMITS.maxCost, 10_000_000),
+  MAX_REQUEST_BYTES: positiveInt(DEFAULT_OPERATION_LIMITS.maxRequestBytes, 16 * 1024 * 1024),
   CLIENT_RATE_LIMIT_PER_SECOND: nonNegativeInt(50, 1_000_000),
   RESPONSE_CACHE_TTL_MS: nonNegativeInt(0, 3_600_000),
   REDIS_URL: z.preprocess(

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'REQUEST_TOO_LARGE'
   | 'CSRF_PREVENTED'
+  | 'NOT_FOUND'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_BAD_RESPONSE'
@@ -75,6 +76,17 @@ export class RequestTooLargeError extends GatewayError {
       `The request body is larger than the gateway accepts${limit}. Send a shorter query, or fewer variables.`,
       { code: 'REQUEST_TOO_LARGE', http: { status: 413 } },
     );
+  }
+}
+
+/** A path the gateway does not serve. */
+export class NotFoundError extends GatewayError {
+  readonly code = 'NOT_FOUND';
+  constructor(graphqlEndpoint: string) {
+    super(`Not found. The GraphQL endpoint is ${graphqlEndpoint}.`, {
+      code: 'NOT_FOUND',
+      http: { status: 404 },
+    });
   }
 }
 

@@ -6,7 +6,7 @@ import { RATE_WINDOW_MS } from './http/upstreamClient.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ProviderClient } from './providers/provider.js';
 import { createProviderClients } from './providers/registry.js';
-import { connectRedis } from './scaleout/redis.js';
+import { connectRedis, type RedisConnection } from './scaleout/redis.js';
 import { createSharedRateLimits } from './scaleout/sharedRateLimit.js';
 
 const SHARED_WINDOW_SLACK_MS = 50;
@@ -62,7 +62,6 @@ export async function createGateway(
         'Set GATEWAY_API_KEYS to require `Authorization: Bearer <key>`.',
     );
   }
-  const perClient = config.security.clientRateLimitPerSecond;
   const app = createApp({
     clients,
     logger,
@@ -78,27 +77,10 @@ export async function createGateway(
           responseCache: {
             ttlMs: config.responseCacheTtlMs,
             metrics,
-            ...(redis === undefined ? {} : { redis: { client: redis.redis, prefix } }),
+            ...(redis && { redis: { client: redis.redis, prefix } }),
           },
         }),
-    ...(redis === undefined
-      ? {}
-      : {
-          redisState: () => redis.state,
-          ...(perClient === 0
-            ? {}
-            : {
-                // While Redis is away each replica limits clients on its own (the insurance limiter).
-                clientRateLimiter: new RateLimiterRedis({
-                  storeClient: redis.redis,
-                  keyPrefix: `${prefix}:client`,
-                  points: perClient,
-                  duration: 1,
-                  rejectIfRedisNotReady: true,
-                  insuranceLimiter: new RateLimiterMemory({ points: perClient, duration: 1 }),
-                }),
-              }),
-        }),
+    ...(redis === undefined ? {} : redisAppOptions(redis, prefix, config.security.clientRateLimitPerSecond)),
   });
   return {
     app,
@@ -110,5 +92,23 @@ export async function createGateway(
       await redis?.close();
       await stopTracing?.();
     },
+  };
+}
+
+/** What the app takes from Redis: its state for /readyz, and per-client limits counted there (while Redis is
+ * away each replica counts on its own: the insurance limiter). */
+function redisAppOptions(redis: RedisConnection, prefix: string, perSecond: number) {
+  const redisState = () => redis.state;
+  if (perSecond === 0) return { redisState };
+  return {
+    redisState,
+    clientRateLimiter: new RateLimiterRedis({
+      storeClient: redis.redis,
+      keyPrefix: `${prefix}:client`,
+      points: perSecond,
+      duration: 1,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory({ points: perSecond, duration: 1 }),
+    }),
   };
 }

@@ -16,6 +16,11 @@ export interface RequestInfo {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const infos = new WeakMap<Request, RequestInfo>();
 
+/** The info of a request the gateway has started tracking, without starting to track it. */
+export function trackedRequestInfo(request: Request): RequestInfo | undefined {
+  return infos.get(request);
+}
+
 export function requestInfo(request: Request): RequestInfo {
   let info = infos.get(request);
   if (info === undefined) {

@@ -1,7 +1,7 @@
 import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { requestInfo } from '../requestInfo.js';
+import { requestInfo, trackedRequestInfo } from '../requestInfo.js';
 import type { Metrics } from './metrics.js';
 import { tracer } from './tracing.js';
 
@@ -18,8 +18,9 @@ export function useRequestTelemetry(options: {
 }): Plugin {
   const { logger, metrics } = options;
   return {
-    onRequest({ request }) {
-      requestInfo(request);
+    // Only GraphQL requests are tracked: a health probe gets no id, log line or latency sample.
+    onRequest({ request, url }) {
+      if (url.pathname === options.graphqlEndpoint) requestInfo(request);
     },
     onExecute({ args }) {
       const name = getOperationAST(args.document, args.operationName)?.name?.value;
@@ -35,8 +36,8 @@ export function useRequestTelemetry(options: {
       }
     },
     onResponse({ request, response }) {
-      if (new URL(request.url).pathname !== options.graphqlEndpoint) return;
-      const info = requestInfo(request);
+      const info = trackedRequestInfo(request);
+      if (info === undefined) return;
       const durationMs = performance.now() - info.startedAt;
       response.headers.set('x-request-id', info.id);
       metrics?.request(response.status, durationMs, info.errorCodes);

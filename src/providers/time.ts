@@ -42,18 +42,6 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + dayOfEra - 719_468;
 }
 
-function epochMs(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  second: number,
-  millis: number,
-): number {
-  return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
-}
-
 /** Epoch ms, or null when a field is out of range; the same checks whichever reader found the fields. */
 function checkedEpochMs(
   year: number,
@@ -67,7 +55,8 @@ function checkedEpochMs(
 ): number | null {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
-  return epochMs(year, month, day, hour, minute, second, millis) - offset * 60_000;
+  const msOfDay = ((hour * 60 + minute) * 60 + second) * 1000 + millis;
+  return daysFromCivil(year, month, day) * MS_PER_DAY + msOfDay - offset * 60_000;
 }
 
 /** 0-9 for an ASCII digit at `index`, otherwise a value above 9 (the subtraction wraps when unsigned). */

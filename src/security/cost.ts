@@ -2,8 +2,8 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  getOperationAST,
   Kind,
-  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
   valueFromASTUntyped,
@@ -26,8 +26,8 @@ export function operationCost(
   operationName: string | null | undefined,
   pages: CostOptions,
 ): number {
-  const operation = selectOperation(document, operationName);
-  if (operation === undefined) return 0;
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return 0;
   // A variable the request leaves out takes its default: `$n: Int = 100` must count as 100.
   const vars: Record<string, unknown> = {};
   for (const definition of operation.variableDefinitions ?? []) {
@@ -64,17 +64,6 @@ export function operationCost(
     return total;
   };
   return Math.min(costOf(operation.selectionSet, new Set()), Number.MAX_SAFE_INTEGER);
-}
-
-function selectOperation(
-  document: DocumentNode,
-  operationName: string | null | undefined,
-): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter(
-    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
-  );
-  if (operationName === null || operationName === undefined) return operations[0];
-  return operations.find((operation) => operation.name?.value === operationName);
 }
 
 export interface CostOptions {

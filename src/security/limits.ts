@@ -14,15 +14,6 @@ import { DEFAULT_PAGE_LIMITS } from '../pagination/connectionArgs.js';
 import { type CostOptions, operationCost } from './cost.js';
 import { rejectRequest } from './reject.js';
 
-export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
-  maxDepth: 10,
-  maxAliases: 15,
-  maxTokens: 2000,
-  maxDirectives: 20,
-  maxCost: 2500,
-  maxRequestBytes: 64 * 1024,
-};
-
 /**
  * Every limit is checked before any resolver runs, so a rejected operation costs no upstream call. Size is
  * checked on the declared body length, tokens while parsing, depth, aliases and directives while validating

@@ -103,33 +103,26 @@ function toSchedule(scheduling: AlturListItem['scheduling']): WeeklySchedule | n
 
 /** The list's flat `cycle_*` fields, with the detail's nested `cycles` taking precedence when present. */
 function toCycle(item: AlturListItem, cycles: AlturDetailItem['cycles']): CampaignCycle | null {
-  const enabled = cycles?.enabled ?? item.cycle_enabled ?? null;
-  const maxIterations = cycles?.max_iterations ?? item.cycle_max_iterations ?? null;
-  const cooldownMinutes =
-    cycles?.cooldown_minutes ??
-    cycles?.cooldown ??
-    item.cycle_cooldown ??
-    item.cycle_cooldown_minutes ??
-    null;
-  const statusFilters =
-    cycles?.filter_statuses ??
-    cycles?.status_filters ??
-    item.cycle_status_filters ??
-    item.cycle_filter_statuses ??
-    null;
-  const tagFilters =
-    cycles?.filter_tags ?? cycles?.tag_filters ?? item.cycle_tag_filters ?? item.cycle_filter_tags ?? null;
-  const currentIteration = cycles?.current_iteration ?? item.cycle_current_iteration ?? null;
-  const lastIterationAt =
-    cycles?.last_iteration_at ?? item.last_iteration_at ?? item.cycle_last_iteration_at ?? null;
   return cycleFrom({
-    enabled,
-    maxIterations,
-    cooldownMinutes,
-    statusFilters,
-    tagFilters,
-    currentIteration,
-    lastIterationAt,
+    enabled: cycles?.enabled ?? item.cycle_enabled ?? null,
+    maxIterations: cycles?.max_iterations ?? item.cycle_max_iterations ?? null,
+    cooldownMinutes:
+      cycles?.cooldown_minutes ??
+      cycles?.cooldown ??
+      item.cycle_cooldown ??
+      item.cycle_cooldown_minutes ??
+      null,
+    statusFilters:
+      cycles?.filter_statuses ??
+      cycles?.status_filters ??
+      item.cycle_status_filters ??
+      item.cycle_filter_statuses ??
+      null,
+    tagFilters:
+      cycles?.filter_tags ?? cycles?.tag_filters ?? item.cycle_tag_filters ?? item.cycle_filter_tags ?? null,
+    currentIteration: cycles?.current_iteration ?? item.cycle_current_iteration ?? null,
+    lastIterationAt:
+      cycles?.last_iteration_at ?? item.last_iteration_at ?? item.cycle_last_iteration_at ?? null,
   });
 }
 
@@ -221,22 +214,15 @@ function readAgent(raw: unknown): AlturCampaign['agent'] {
 }
 
 function readCycle(raw: Record<string, unknown>): CampaignCycle | null {
-  const enabled = readBool(raw.cycle_enabled);
-  const maxIterations = readInt32(raw.cycle_max_iterations);
-  const cooldownMinutes = readInt32(raw.cycle_cooldown) ?? readInt32(raw.cycle_cooldown_minutes);
-  const statusFilters = readStringList(raw.cycle_status_filters) ?? readStringList(raw.cycle_filter_statuses);
-  const tagFilters = readStringList(raw.cycle_tag_filters) ?? readStringList(raw.cycle_filter_tags);
-  const currentIteration = readInt32(raw.cycle_current_iteration);
-  const lastIterationAt =
-    readOptionalInstant(raw.last_iteration_at) ?? readOptionalInstant(raw.cycle_last_iteration_at);
   return cycleFrom({
-    enabled,
-    maxIterations,
-    cooldownMinutes,
-    statusFilters,
-    tagFilters,
-    currentIteration,
-    lastIterationAt,
+    enabled: readBool(raw.cycle_enabled),
+    maxIterations: readInt32(raw.cycle_max_iterations),
+    cooldownMinutes: readInt32(raw.cycle_cooldown) ?? readInt32(raw.cycle_cooldown_minutes),
+    statusFilters: readStringList(raw.cycle_status_filters) ?? readStringList(raw.cycle_filter_statuses),
+    tagFilters: readStringList(raw.cycle_tag_filters) ?? readStringList(raw.cycle_filter_tags),
+    currentIteration: readInt32(raw.cycle_current_iteration),
+    lastIterationAt:
+      readOptionalInstant(raw.last_iteration_at) ?? readOptionalInstant(raw.cycle_last_iteration_at),
   });
 }
 
