@@ -211,6 +211,25 @@ describe('campaigns: one Relay connection over both providers', () => {
     );
   }, 120_000);
 
+  // Found by the walk above (seed 1847201514): a page of `last: 100` before the first campaign, or of
+  // `first: 100` after the last, skips more than one upstream page can hold, and the skip ran into the
+  // list's edge; the empty page then claimed there was more beyond it.
+  it('says there is nothing beyond the first or last campaign when paging past it by more than a page', async () => {
+    harness.altur.setDataset(
+      generateAlturDataset({ count: 3, seed: 7 }).map((record) => ({ ...record, archived: false })),
+    );
+    harness.auralytik.setDataset([]);
+    const newest = await page({ first: 1 });
+    const before = await page({ last: 100, before: newest.pageInfo.startCursor });
+    expect(before.edges).toEqual([]);
+    expect(before.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+
+    const oldest = await page({ last: 1 });
+    const after = await page({ first: 100, after: oldest.pageInfo.endCursor });
+    expect(after.edges).toEqual([]);
+    expect(after.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+  });
+
   it('costs at most 2 list calls per provider per page of 25, and none for an excluded provider', async () => {
     harness.altur.setDataset(generateAlturDataset({ count: 200, seed: 7 }));
     harness.auralytik.setDataset(generateAuralytikDataset({ count: 200, seed: 8 }));

@@ -122,8 +122,11 @@ export class CursorStream implements CampaignStream {
       const page = await this.call(anchor, 'next', skip + count);
       return [segment(page, anchor, nextAnchor(page), skip, page.entries.length)];
     }
-    const exact = await this.reanchor(anchor, 'next', skip);
-    if (exact.kind === 'end') return [];
+    const { exact, crossed } = await this.reanchor(anchor, 'next', skip);
+    // The skip ran to the end of the list: nothing after, which the crossed page (read up to its end) says.
+    if (exact.kind === 'end') {
+      return [segment(crossed, anchor, END, crossed.entries.length, crossed.entries.length)];
+    }
     const page = await this.call(exact, 'next', count);
     return [segment(page, exact, nextAnchor(page), 0, page.entries.length)];
   }
@@ -158,20 +161,28 @@ export class CursorStream implements CampaignStream {
       const length = page.entries.length;
       return [segment(page, previousAnchor(page), anchor, 0, Math.max(0, length - back))];
     }
-    const exact = await this.reanchor(anchor, 'previous', back);
-    if (exact.kind === 'start') return [];
+    const { exact, crossed } = await this.reanchor(anchor, 'previous', back);
+    // The skip ran back to the start of the list: nothing before, which the crossed page says.
+    if (exact.kind === 'start') return [segment(crossed, START, anchor, 0, 0)];
     const page = await this.call(exact, 'previous', count);
     return [segment(page, previousAnchor(page), exact, 0, page.entries.length)];
   }
 
-  /** The anchor exactly `distance` items from `anchor`, read as a page whose items are not used. */
-  private async reanchor(anchor: Anchor, direction: 'next' | 'previous', distance: number): Promise<Anchor> {
-    const page = await this.call(anchor, direction, distance);
-    const exact = direction === 'next' ? nextAnchor(page) : previousAnchor(page);
+  /**
+   * The anchor exactly `distance` items from `anchor`, found by reading the page in between (`crossed`, whose
+   * items are not used, but which tells whether the list goes on past it).
+   */
+  private async reanchor(
+    anchor: Anchor,
+    direction: 'next' | 'previous',
+    distance: number,
+  ): Promise<{ exact: Anchor; crossed: CursorPage }> {
+    const crossed = await this.call(anchor, direction, distance);
+    const exact = direction === 'next' ? nextAnchor(crossed) : previousAnchor(crossed);
     if (exact === null) {
       throw new UpstreamBadResponseError(this.provider, 'sent a page without the cursor needed to continue.');
     }
-    return exact;
+    return { exact, crossed };
   }
 
   private call(anchor: Anchor, direction: 'next' | 'previous', pageSize: number): Promise<CursorPage> {
