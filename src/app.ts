@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
@@ -11,6 +12,7 @@ import { createContext, type GatewayContext } from './context.js';
 import { CsrfPreventedError, NotFoundError } from './errors.js';
 import type { Metrics } from './observability/metrics.js';
 import { useOperationTracing, useRequestTelemetry } from './observability/telemetry.js';
+import { CursorCodec } from './pagination/cursor.js';
 import type { ProviderClient } from './providers/provider.js';
 import type { RedisState } from './scaleout/redis.js';
 import { schema } from './schema/index.js';
@@ -46,6 +48,11 @@ export interface AppOptions {
   responseCache?: ResponseCacheOptions;
   /** Reported by /readyz when replicas share state through Redis. */
   redisState?: () => RedisState;
+  /**
+   * Signs connection cursors; replicas that share it accept each other's cursors.
+   * @default a random secret per process
+   */
+  cursorSecret?: string;
 }
 
 export const EXAMPLE_QUERY = `# The newest campaigns of every provider, one Relay connection.
@@ -84,6 +91,7 @@ export const DEVELOPMENT_SECURITY: SecurityConfig = {
 
 /** The configured yoga instance; it never listens (main.ts does), so tests can call `app.fetch` in-process. */
 export function createApp(options: AppOptions) {
+  const cursors = new CursorCodec(options.cursorSecret ?? randomBytes(32).toString('base64url'));
   const { clients, logger, metrics } = options;
   const security = { ...DEVELOPMENT_SECURITY, ...options.security };
   const plugins: (
@@ -153,7 +161,7 @@ export function createApp(options: AppOptions) {
     maskedErrors: { isDev: false },
     // One operation per request: a batch would multiply the work behind a single size and cost check.
     batching: false,
-    context: ({ request }) => createContext(clients, request, options.requestDeadlineMs ?? 15_000),
+    context: ({ request }) => createContext(clients, request, options.requestDeadlineMs ?? 15_000, cursors),
     logging: {
       debug: (...args) => logger.debug({ detail: args.map(String) }, 'yoga'),
       info: (...args) => logger.info({ detail: args.map(String) }, 'yoga'),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Provider } from './domain/campaign.js';
 
@@ -101,6 +102,10 @@ export const environmentSchema = z.object({
   ),
   REDIS_KEY_PREFIX: z.preprocess(emptyAsUndefined, z.string().min(1).default('campaign-gateway')),
   EXPECTED_REPLICAS: positiveInt(1, 1000),
+  CURSOR_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().trim().min(16, { error: 'must be at least 16 characters' }).optional(),
+  ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
 });
@@ -159,6 +164,8 @@ export interface Config {
   responseCacheTtlMs: number;
   /** Set: rate limits and the response cache are shared with the other replicas through it. */
   redis: { url: string; keyPrefix: string; expectedReplicas: number } | undefined;
+  /** Signs connection cursors (see src/pagination/cursor.ts). */
+  cursorSecret: string;
 }
 
 export class ConfigError extends Error {
@@ -224,6 +231,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       clientRateLimitPerSecond: env.CLIENT_RATE_LIMIT_PER_SECOND,
     },
     responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
+    cursorSecret: env.CURSOR_SECRET ?? secretFromProviderKeys(providers),
     redis:
       env.REDIS_URL === undefined
         ? undefined
@@ -234,4 +242,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         ? undefined
         : `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`),
   };
+}
+
+/**
+ * Without CURSOR_SECRET, cursors are signed with a secret derived from the provider keys: replicas holding the
+ * same keys accept each other's cursors, and no client knows it. Rotating a provider key invalidates cursors.
+ */
+function secretFromProviderKeys(providers: readonly ProviderConfig[]): string {
+  const hash = createHash('sha256').update('campaign-gateway cursor secret');
+  for (const { provider, apiKey } of providers) hash.update(`\u0000${provider}\u0000${apiKey}`);
+  return hash.digest('base64url');
 }

@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { Provider } from './domain/campaign.js';
 import { UpstreamBadResponseError } from './errors.js';
+import type { CursorCodec } from './pagination/cursor.js';
 import type { ProviderClient, ProviderSession } from './providers/provider.js';
 import type { ItemIssue } from './providers/types.js';
 import { requestInfo } from './requestInfo.js';
@@ -9,6 +10,8 @@ import { requestInfo } from './requestInfo.js';
 export interface GatewayContext {
   requestId: string;
   sessions: ReadonlyMap<Provider, ProviderSession>;
+  /** Signs and reads the connection's cursors. */
+  cursors: CursorCodec;
   /** Errors that do not stop a field from resolving (a failed provider, a skipped item), added to `errors`. */
   partialErrors: GraphQLError[];
   reportPartial(error: GraphQLError): void;
@@ -18,6 +21,7 @@ export function createContext(
   clients: readonly ProviderClient[],
   request: Request,
   deadlineMs: number,
+  cursors: CursorCodec,
 ): GatewayContext {
   const requestId = requestInfo(request).id;
   const partialErrors: GraphQLError[] = [];
@@ -37,7 +41,7 @@ export function createContext(
     },
   };
   const sessions = new Map(clients.map((client) => [client.provider, client.openSession(scope)] as const));
-  return { requestId, sessions, partialErrors, reportPartial };
+  return { requestId, sessions, cursors, partialErrors, reportPartial };
 }
 
 function skippedItemError(issue: ItemIssue): GraphQLError {

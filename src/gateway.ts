@@ -70,6 +70,7 @@ export async function createGateway(
     security: config.security,
     tracing: stopTracing !== undefined,
     requestDeadlineMs: config.requestDeadlineMs,
+    cursorSecret: config.cursorSecret,
     ...(extras.isShuttingDown === undefined ? {} : { isShuttingDown: extras.isShuttingDown }),
     ...(config.responseCacheTtlMs === 0
       ? {}

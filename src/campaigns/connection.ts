@@ -1,16 +1,10 @@
 import type { Campaign } from '../domain/campaign.js';
 import { BadUserInputError, UpstreamError } from '../errors.js';
 import { type ConnectionArgs, type PageRequest, parseConnectionArgs } from '../pagination/connectionArgs.js';
-import {
-  type ConnectionCursor,
-  decodeCursor,
-  digestOf,
-  encodeCursor,
-  retreatPosition,
-  type StreamPosition,
-} from '../pagination/cursor.js';
+import { type ConnectionCursor, type CursorCodec, type CursorKey, digestOf } from '../pagination/cursor.js';
 import { mergeNewestFirst } from '../pagination/merge.js';
-import type { CampaignStream, StreamRead } from '../providers/provider.js';
+import { type Boundary, type CampaignKey, compareKeys, keyOf } from '../pagination/order.js';
+import type { CampaignStream, StreamHint, StreamRead } from '../streams/stream.js';
 
 export interface CampaignEdge {
   readonly cursor: string;
@@ -30,24 +24,35 @@ export interface CampaignPage {
   failures: UpstreamError[];
 }
 
+/** Where every stream stands: its boundary key (null before it has shown anything) and its upstream hint. */
 interface Walk {
-  positions: StreamPosition[];
+  boundaries: (CursorKey | null)[];
+  hints: StreamHint[];
   totals: (number | null)[];
 }
 
+interface Entry {
+  readonly createdAtMs: number;
+  readonly key: CampaignKey;
+  readonly campaign: Campaign;
+}
+
 /**
- * One page of the merged connection. Every stream is read from its position in the cursor, the reads are
- * merged newest first, and each edge's cursor records every stream's position just after that edge. Nothing
- * depends on comparing createdAt across pages, so each campaign appears once even if a provider's order is
- * off; a stream that fails keeps its position, so its campaigns come later instead of never.
+ * One page of the merged connection. Every stream is read from where the cursor says the walk stands: past
+ * the key of the cursor's campaign, with the stream's own upstream hint (an offset, an upstream cursor) to find
+ * that place cheaply. The reads are merged in one total order (createdAt, provider, the provider's tie order),
+ * so a campaign shows once even when it moved between two upstream queries, and is never shown again once the
+ * walk is past its key, however the lists moved. A stream that fails keeps its own boundary, so its campaigns
+ * come later instead of never.
  */
 export async function readCampaignPage(
   streams: readonly CampaignStream[],
   args: ConnectionArgs,
+  codec: CursorCodec,
 ): Promise<CampaignPage> {
   const request = parseConnectionArgs(args);
   const filterDigest = digestOf(streams.map((stream) => stream.key));
-  const walk = startingWalk(streams, request, filterDigest);
+  const walk = startingWalk(streams, request, filterDigest, codec);
   if (streams.length === 0) {
     return { edges: [], pageInfo: pageInfo(request, [], false), totalCount: 0, failures: [] };
   }
@@ -55,7 +60,8 @@ export async function readCampaignPage(
   const settled = await Promise.allSettled(
     streams.map((stream, index) =>
       stream.read({
-        position: walk.positions[index] ?? stream.start,
+        boundary: boundaryOf(streams, walk.boundaries[index] ?? null),
+        hint: walk.hints[index] ?? stream.start,
         count: request.count,
         direction: request.direction,
         knownTotal: walk.totals[index] ?? null,
@@ -75,72 +81,108 @@ export async function readCampaignPage(
     }
   }
 
-  const picked = mergeNewestFirst(
+  const picked = mergeNewestFirst<Entry>(
     reads.map((read) =>
       read === null
         ? []
-        : read.items.map((campaign) => ({ createdAtMs: campaign.createdAt.getTime(), campaign })),
+        : read.items.map((campaign) => ({
+            createdAtMs: campaign.createdAt.getTime(),
+            key: keyOf(campaign),
+            campaign,
+          })),
     ),
     request.count,
     request.direction,
+    (a, b) => compareKeys(a.item.key, b.item.key, streams[a.stream]?.idOrder ?? (() => 0)),
   );
-  const taken = reads.map(() => 0);
-  for (const { stream } of picked) taken[stream] = (taken[stream] ?? 0) + 1;
+  const consumed = reads.map(() => 0);
+  for (const { stream, duplicates } of picked) {
+    consumed[stream] = (consumed[stream] ?? 0) + 1;
+    for (const duplicate of duplicates ?? [])
+      consumed[duplicate.stream] = (consumed[duplicate.stream] ?? 0) + 1;
+  }
 
   const totals = reads.map((read, index) => (read === null ? (walk.totals[index] ?? null) : read.total));
+  // A stream that failed stays where it stood; every other stream stands at the edge.
+  const ownBoundaries = new Map<number, CursorKey | null>();
+  reads.forEach((read, index) => {
+    if (read === null) ownBoundaries.set(index, walk.boundaries[index] ?? null);
+  });
   // The page is a contiguous slice of the merged order: start from its lower cut and step over its edges.
   const cut = reads.map((read, index) => {
-    const position = walk.positions[index] ?? streams[index]?.start;
-    if (position === undefined) throw new Error('stream without a position');
-    if (request.direction === 'forward' || read === null) return position;
-    const first = read.items.length - (taken[index] ?? 0);
-    return first < read.items.length ? (read.positionBefore[first] ?? position) : position;
+    const hint = walk.hints[index] ?? streams[index]?.start;
+    if (hint === undefined) throw new Error('stream without a hint');
+    if (request.direction === 'forward' || read === null) return hint;
+    const first = read.items.length - (consumed[index] ?? 0);
+    return first < read.items.length ? (read.hintBefore[first] ?? hint) : hint;
   });
-  const edges = picked.map(({ item, stream, indexInStream }): CampaignEdge => {
-    const after = reads[stream]?.positionAfter[indexInStream];
-    if (after !== undefined) cut[stream] = after;
-    return lazyEdge(item.campaign, { filterDigest, edgeStream: stream, positions: [...cut], totals });
+  const edges = picked.map(({ item, stream, indexInStream, duplicates }): CampaignEdge => {
+    for (const step of [{ stream, indexInStream }, ...(duplicates ?? [])]) {
+      const after = reads[step.stream]?.hintAfter[step.indexInStream];
+      if (after !== undefined) cut[step.stream] = after;
+    }
+    const edge = { stream, createdAtMs: item.createdAtMs, providerId: item.campaign.providerId };
+    return lazyEdge(item.campaign, codec, streams, {
+      filterDigest,
+      edge,
+      hints: [...cut],
+      totals,
+      ownBoundaries,
+    });
   });
 
   const more = reads.some((read, index) => {
     if (read === null) return true;
-    const left = read.items.length - (taken[index] ?? 0);
+    const left = read.items.length - (consumed[index] ?? 0);
     return left > 0 || (request.direction === 'forward' ? read.moreAfter : read.moreBefore);
   });
   const totalCount = reads.reduce((sum, read) => sum + (read === null ? 0 : read.total), 0);
   return { edges, pageInfo: pageInfo(request, edges, more), totalCount, failures };
 }
 
-function startingWalk(streams: readonly CampaignStream[], request: PageRequest, filterDigest: string): Walk {
+function startingWalk(
+  streams: readonly CampaignStream[],
+  request: PageRequest,
+  filterDigest: string,
+  codec: CursorCodec,
+): Walk {
   const raw = request.direction === 'forward' ? request.after : request.before;
   if (raw === null) {
     return {
-      positions: streams.map((stream) => (request.direction === 'forward' ? stream.start : stream.end)),
+      boundaries: streams.map(() => null),
+      hints: streams.map((stream) => (request.direction === 'forward' ? stream.start : stream.end)),
       totals: streams.map(() => null),
     };
   }
   const argument = request.direction === 'forward' ? 'after' : 'before';
-  const cursor = decodeOrExplain(raw, filterDigest, streams.length, argument);
-  const positions = [...cursor.positions];
-  if (request.direction === 'backward') {
-    // An edge's cursor marks the place just after its campaign; `before` must exclude that campaign too.
-    const own = positions[cursor.edgeStream];
-    if (own !== undefined) positions[cursor.edgeStream] = retreatPosition(own, 1);
-  }
-  positions.forEach((position, index) => {
-    if (!streams[index]?.accepts(position)) throw invalidCursor(argument);
+  const cursor = decodeOrExplain(codec, raw, filterDigest, streams.length, argument);
+  const boundaries = streams.map((_stream, index) =>
+    cursor.ownBoundaries.has(index) ? (cursor.ownBoundaries.get(index) ?? null) : cursor.edge,
+  );
+  const hints = streams.map((stream, index) => {
+    const hint = stream.decodeHint(cursor.hints[index], boundaries[index] !== null);
+    if (hint === null) throw invalidCursor(argument);
+    // An edge's cursor marks the place just after its campaign; `before` starts just before it.
+    return request.direction === 'backward' && index === cursor.edge.stream ? stream.retreat(hint) : hint;
   });
-  return { positions, totals: [...cursor.totals] };
+  return { boundaries, hints, totals: [...cursor.totals] };
+}
+
+function boundaryOf(streams: readonly CampaignStream[], key: CursorKey | null): Boundary | null {
+  const provider = key === null ? undefined : streams[key.stream]?.provider;
+  if (key === null || provider === undefined) return null;
+  return { key: { createdAtMs: key.createdAtMs, provider, providerId: key.providerId } };
 }
 
 function decodeOrExplain(
+  codec: CursorCodec,
   raw: string,
   filterDigest: string,
   streamCount: number,
   argument: 'after' | 'before',
-) {
+): ConnectionCursor {
   try {
-    return decodeCursor(raw, { filterDigest, streamCount });
+    return codec.decode(raw, { filterDigest, streamCount });
   } catch (error) {
     if (error instanceof BadUserInputError) {
       throw new BadUserInputError(`\`${argument}\`: ${error.message}`, { argument });
@@ -175,13 +217,25 @@ function pageInfo(
   };
 }
 
+interface PendingCursor extends Omit<ConnectionCursor, 'hints'> {
+  hints: StreamHint[];
+}
+
 /** Encoding a cursor costs more than building the edge; most queries never ask for most edges' cursors. */
-function lazyEdge(node: Campaign, cursor: ConnectionCursor): CampaignEdge {
+function lazyEdge(
+  node: Campaign,
+  codec: CursorCodec,
+  streams: readonly CampaignStream[],
+  pending: PendingCursor,
+): CampaignEdge {
   let encoded: string | undefined;
   return {
     node,
     get cursor() {
-      if (encoded === undefined) encoded = encodeCursor(cursor);
+      encoded ??= codec.encode({
+        ...pending,
+        hints: pending.hints.map((hint, index) => streams[index]?.encodeHint(hint)),
+      });
       return encoded;
     },
   };

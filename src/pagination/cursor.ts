@@ -1,104 +1,157 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { BadUserInputError } from '../errors.js';
 
-/** Where a stream stands between two of its items. */
-export type StreamPosition =
-  /** Page-numbered API: absolute offset, >= 0. */
-  | { kind: 'offset'; offset: number }
-  /** Cursor API: `skip` items after the list start, >= 0. */
-  | { kind: 'start'; skip: number }
-  /** Cursor API: `back` items before the list end, >= 0. */
-  | { kind: 'end'; back: number }
-  /** Cursor API: an upstream cursor, then `skip` items further (negative: before it). */
-  | { kind: 'cursor'; cursor: string; skip: number };
+/** A key in a cursor; its provider is that of the stream `stream`. */
+export interface CursorKey {
+  stream: number;
+  createdAtMs: number;
+  providerId: string;
+}
 
 export interface ConnectionCursor {
   /** Digest of the normalised filter and stream plan the cursor belongs to. */
   filterDigest: string;
-  /** Which stream the edge's item came from. */
-  edgeStream: number;
-  /** Every stream's position just after this edge. */
-  positions: StreamPosition[];
+  /** The edge's campaign: where the walk stands, for every stream not listed in `ownBoundaries`. */
+  edge: CursorKey;
+  /** Every stream's hint just after this edge, as the stream encoded it. */
+  hints: unknown[];
   /** Every stream's last known total (null = unknown). */
   totals: (number | null)[];
+  /**
+   * Streams that stand elsewhere (they failed while the others moved on): their own boundary, or null for
+   * one that has not shown anything yet.
+   */
+  ownBoundaries: Map<number, CursorKey | null>;
 }
 
 export const MAX_CURSOR_LENGTH = 4096;
-export const MAX_UPSTREAM_CURSOR_LENGTH = 1024;
 export const DIGEST_LENGTH = 11;
-
-const VERSION_PREFIX = '1.';
+const MAC_LENGTH = 11;
+const VERSION_PREFIX = '2.';
+const MAX_ID_LENGTH = 128;
 
 const INVALID_CURSOR =
   "The cursor is not valid for this query. Cursors are opaque: pass back an edge's cursor unchanged, with the same filter.";
 const FOREIGN_CURSOR = 'This cursor was issued for a different filter; start again without a cursor.';
 
 const count = z.int().min(0);
-const wirePosition = z.union([
-  count,
-  z.tuple([z.literal('s'), count]),
-  z.tuple([z.literal('e'), count]),
-  z.tuple([z.literal('c'), z.string().min(1).max(MAX_UPSTREAM_CURSOR_LENGTH), z.int()]),
+const instant = z.int().min(-8.64e15).max(8.64e15);
+const providerId = z.string().min(1).max(MAX_ID_LENGTH);
+const wireKey = z.tuple([count, instant, providerId]);
+/** [filterDigest, edgeStream, edgeCreatedAtMs, edgeProviderId, hints, totals, ownBoundaries?] */
+const wireCursor = z.union([
+  z.tuple([
+    z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${DIGEST_LENGTH}}$`)),
+    count,
+    instant,
+    providerId,
+    z.array(z.unknown()),
+    z.array(count.nullable()),
+  ]),
+  z.tuple([
+    z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${DIGEST_LENGTH}}$`)),
+    count,
+    instant,
+    providerId,
+    z.array(z.unknown()),
+    z.array(count.nullable()),
+    z.array(z.tuple([count, wireKey.nullable()])),
+  ]),
 ]);
-type WirePosition = z.infer<typeof wirePosition>;
-
-/** [filterDigest, edgeStream, positions, totals]; the version lives in the prefix so a v2 need not be JSON. */
-const wireCursor = z.tuple([
-  z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${DIGEST_LENGTH}}$`)),
-  count,
-  z.array(wirePosition),
-  z.array(count.nullable()),
-]);
-type WireCursor = z.infer<typeof wireCursor>;
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function encodeCursor(cursor: ConnectionCursor): string {
-  const wire: WireCursor = [
-    cursor.filterDigest,
-    cursor.edgeStream,
-    cursor.positions.map(toWire),
-    cursor.totals,
-  ];
-  return VERSION_PREFIX + Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
-}
-
 /**
- * Reads a cursor that came back from a client. Anything wrong with it is the client's input, so every
- * failure is a BadUserInputError; the caller adds which argument carried it.
+ * Cursors are signed (HMAC-SHA256, truncated): a client can pass one back but not forge or edit one, so every
+ * position a stream reads from is one the gateway issued. The key comes from the configuration; replicas that
+ * share it accept each other's cursors.
  */
-export function decodeCursor(
-  raw: string,
-  expected: { filterDigest: string; streamCount: number },
-): ConnectionCursor {
-  if (raw.length > MAX_CURSOR_LENGTH || !raw.startsWith(VERSION_PREFIX)) throw invalid();
-  const payload = raw.slice(VERSION_PREFIX.length);
-  // Node's decoder skips characters outside the alphabet; only the one spelling we emit is accepted.
-  if (!BASE64URL.test(payload)) throw invalid();
-  const bytes = Buffer.from(payload, 'base64url');
-  if (bytes.toString('base64url') !== payload) throw invalid();
+export class CursorCodec {
+  private readonly key: Buffer;
 
-  let json: unknown;
-  try {
-    json = JSON.parse(strictUtf8.decode(bytes));
-  } catch {
-    throw invalid();
+  constructor(secret: string) {
+    this.key = createHash('sha256').update('campaign-gateway cursor v2\u0000').update(secret).digest();
   }
-  const parsed = wireCursor.safeParse(json);
-  if (!parsed.success) throw invalid();
 
-  const [filterDigest, edgeStream, positions, totals] = parsed.data;
-  if (filterDigest !== expected.filterDigest) throw new BadUserInputError(FOREIGN_CURSOR);
-  if (
-    positions.length !== expected.streamCount ||
-    totals.length !== expected.streamCount ||
-    edgeStream >= expected.streamCount
-  ) {
-    throw invalid();
+  encode(cursor: ConnectionCursor): string {
+    const wire: unknown[] = [
+      cursor.filterDigest,
+      cursor.edge.stream,
+      cursor.edge.createdAtMs,
+      cursor.edge.providerId,
+      cursor.hints,
+      cursor.totals,
+    ];
+    if (cursor.ownBoundaries.size > 0) {
+      wire.push(
+        [...cursor.ownBoundaries].map(([stream, key]) => [
+          stream,
+          key === null ? null : [key.stream, key.createdAtMs, key.providerId],
+        ]),
+      );
+    }
+    const payload = Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
+    return `${VERSION_PREFIX}${payload}.${this.mac(payload)}`;
   }
-  return { filterDigest, edgeStream, positions: positions.map(fromWire), totals };
+
+  /**
+   * Reads a cursor that came back from a client. Anything wrong with it is the client's input, so every
+   * failure is a BadUserInputError; the caller adds which argument carried it.
+   */
+  decode(raw: string, expected: { filterDigest: string; streamCount: number }): ConnectionCursor {
+    if (raw.length > MAX_CURSOR_LENGTH || !raw.startsWith(VERSION_PREFIX)) throw invalid();
+    const dot = raw.lastIndexOf('.');
+    const payload = raw.slice(VERSION_PREFIX.length, dot);
+    const mac = raw.slice(dot + 1);
+    if (dot < VERSION_PREFIX.length || !BASE64URL.test(payload) || !this.verify(payload, mac))
+      throw invalid();
+
+    let json: unknown;
+    try {
+      json = JSON.parse(strictUtf8.decode(Buffer.from(payload, 'base64url')));
+    } catch {
+      throw invalid();
+    }
+    const parsed = wireCursor.safeParse(json);
+    if (!parsed.success) throw invalid();
+    const [filterDigest, edgeStream, createdAtMs, edgeId, hints, totals] = parsed.data;
+    const own = parsed.data.length === 7 ? parsed.data[6] : [];
+    if (filterDigest !== expected.filterDigest) throw new BadUserInputError(FOREIGN_CURSOR);
+    const streams = expected.streamCount;
+    const inRange = (stream: number) => stream < streams;
+    if (
+      hints.length !== streams ||
+      totals.length !== streams ||
+      !inRange(edgeStream) ||
+      !own.every(([stream, key]) => inRange(stream) && (key === null || inRange(key[0])))
+    ) {
+      throw invalid();
+    }
+    return {
+      filterDigest,
+      edge: { stream: edgeStream, createdAtMs, providerId: edgeId },
+      hints,
+      totals,
+      ownBoundaries: new Map(
+        own.map(([stream, key]) => [
+          stream,
+          key === null ? null : { stream: key[0], createdAtMs: key[1], providerId: key[2] },
+        ]),
+      ),
+    };
+  }
+
+  private mac(payload: string): string {
+    return createHmac('sha256', this.key).update(payload).digest('base64url').slice(0, MAC_LENGTH);
+  }
+
+  private verify(payload: string, mac: string): boolean {
+    const expected = Buffer.from(this.mac(payload));
+    const given = Buffer.from(mac);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
 }
 
 /**
@@ -109,50 +162,6 @@ export function decodeCursor(
 export function digestOf(canonical: unknown): string {
   const json = JSON.stringify(canonical, sortObjectKeys) ?? 'null';
   return createHash('sha256').update(json).digest('base64url').slice(0, DIGEST_LENGTH);
-}
-
-/** The position `by` items earlier in the stream. */
-export function retreatPosition(position: StreamPosition, by: number): StreamPosition {
-  return advancePosition(position, -by);
-}
-
-/** The position `by` items later in the stream. */
-export function advancePosition(position: StreamPosition, by: number): StreamPosition {
-  switch (position.kind) {
-    case 'offset':
-      return { kind: 'offset', offset: position.offset + by };
-    case 'start':
-      return { kind: 'start', skip: position.skip + by };
-    case 'end':
-      return { kind: 'end', back: position.back - by };
-    case 'cursor':
-      return { kind: 'cursor', cursor: position.cursor, skip: position.skip + by };
-  }
-}
-
-function toWire(position: StreamPosition): WirePosition {
-  switch (position.kind) {
-    case 'offset':
-      return position.offset;
-    case 'start':
-      return ['s', position.skip];
-    case 'end':
-      return ['e', position.back];
-    case 'cursor':
-      return ['c', position.cursor, position.skip];
-  }
-}
-
-function fromWire(wire: WirePosition): StreamPosition {
-  if (typeof wire === 'number') return { kind: 'offset', offset: wire };
-  switch (wire[0]) {
-    case 's':
-      return { kind: 'start', skip: wire[1] };
-    case 'e':
-      return { kind: 'end', back: wire[1] };
-    case 'c':
-      return { kind: 'cursor', cursor: wire[1], skip: wire[2] };
-  }
 }
 
 function sortObjectKeys(_key: string, value: unknown): unknown {

@@ -4,7 +4,7 @@ import type { Campaign, CampaignFilter, Provider } from '../domain/campaign.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from '../http/resilience.js';
 import type { SharedRateLimit } from '../http/upstreamClient.js';
 import type { UpstreamObserver } from '../observability/upstreamObserver.js';
-import type { StreamPosition } from '../pagination/cursor.js';
+import type { CampaignStream } from '../streams/stream.js';
 import type { ItemIssue } from './types.js';
 
 /** What one GraphQL request carries down to the providers. */
@@ -15,44 +15,6 @@ export interface RequestScope {
   deadline: number;
   /** Invalid items a provider skipped while serving this request; reported as GraphQL errors. */
   reportIssues(issues: readonly ItemIssue[]): void;
-}
-
-export interface StreamReadRequest {
-  position: StreamPosition;
-  count: number;
-  direction: 'forward' | 'backward';
-  /** The total carried in the client's cursor, for providers that only report it on the first page. */
-  knownTotal: number | null;
-}
-
-/**
- * The items a stream returned for one read, in the stream's own order (newest first). Forward reads
- * return the items just after the requested position, backward reads the items just before it.
- */
-export interface StreamRead {
-  items: Campaign[];
-  /** positionBefore[i] is the position just before items[i]; positionAfter[i] just after it. */
-  positionBefore: StreamPosition[];
-  positionAfter: StreamPosition[];
-  total: number;
-  /** More items exist before items[0] (before the requested position when nothing was returned). */
-  moreBefore: boolean;
-  /** More items exist after the last item (after the requested position when nothing was returned). */
-  moreAfter: boolean;
-}
-
-/** One upstream query, ordered newest first, that the merged connection reads from. */
-export interface CampaignStream {
-  /** Stable identity of the upstream query; part of the cursor's filter digest. */
-  readonly key: string;
-  readonly provider: Provider;
-  /** The position of the list's start, used when a client pages forward without a cursor. */
-  readonly start: StreamPosition;
-  /** The position of the list's end, used for `last` without `before`. */
-  readonly end: StreamPosition;
-  /** Whether a position decoded from a client's cursor is one this stream can have issued. */
-  accepts(position: StreamPosition): boolean;
-  read(request: StreamReadRequest): Promise<StreamRead>;
 }
 
 /** A provider's view of one GraphQL request: its loaders dedupe and cache within that request only. */

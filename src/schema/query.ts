@@ -111,7 +111,7 @@ Relay cursor connection: first/after forward, last/before backward, at most 100 
       resolve: async (_root, args, context, info) => {
         const filter = normaliseFilter(args.filter);
         const streams = [...context.sessions.values()].flatMap((session) => session.streams(filter));
-        const page = await readCampaignPage(streams, args);
+        const page = await readCampaignPage(streams, args, context.cursors);
         for (const failure of page.failures) {
           context.reportPartial(
             new GraphQLError(failure.message, { path: pathOf(info.path), extensions: failure.extensions }),

@@ -1,18 +1,39 @@
 import type { CampaignFilter } from '../../domain/campaign.js';
+import { descendingText } from '../../pagination/order.js';
+import { KeysetTrust, type NumberedCall, PageNumberedStream } from '../../streams/pageNumberedStream.js';
+import type { CampaignStream } from '../../streams/stream.js';
 import { createLookupLoader, createRequestLoader, ListedCampaigns } from '../loaders.js';
 import { expressible } from '../planning.js';
-import type {
-  CampaignStream,
-  ProviderClient,
-  ProviderModule,
-  ProviderSession,
-  RequestScope,
-} from '../provider.js';
+import type { ProviderClient, ProviderModule, ProviderSession, RequestScope } from '../provider.js';
 import { AuralytikHttp, type AuralytikListQuery, type AuralytikListResult } from './client.js';
 import { domainChannelToAuralytik, domainStatusToAuralytik } from './mapping.js';
-import { PageNumberedStream } from './stream.js';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Auralytik lists newest first; campaigns created at the same instant come by id in descending string order
+ * (what the simulator does; the docs say nothing). Exactly-once paging at a tie rests on this order.
+ */
+const AURALYTIK_TIE_ORDER = descendingText;
+
+/**
+ * PROVIDER-NOTES assumes `dateFrom`/`dateTo` filter on createdAt and include the bound. The page-numbered
+ * stream uses them only to find a walk's place again after the list moved, and checks every answer against
+ * the bound: the first that breaks the assumption turns these reads off for the process (KeysetTrust), and
+ * the stream scans offsets instead.
+ */
+function withCreatedAtBounds(query: StreamFilter, call: NumberedCall): StreamFilter {
+  const bounded = { ...query };
+  if (call.createdAtMost !== undefined) {
+    const userBound = query.dateTo === undefined ? Number.POSITIVE_INFINITY : Date.parse(query.dateTo);
+    bounded.dateTo = new Date(Math.min(userBound, call.createdAtMost)).toISOString();
+  }
+  if (call.createdAtLeast !== undefined) {
+    const userBound = query.dateFrom === undefined ? Number.NEGATIVE_INFINITY : Date.parse(query.dateFrom);
+    bounded.dateFrom = new Date(Math.max(userBound, call.createdAtLeast)).toISOString();
+  }
+  return bounded;
+}
 
 type StreamFilter = Omit<AuralytikListQuery, 'page' | 'pageSize'>;
 
@@ -42,6 +63,7 @@ class AuralytikSession implements ProviderSession {
   constructor(
     private readonly http: AuralytikHttp,
     private readonly scope: RequestScope,
+    private readonly keyset: KeysetTrust,
   ) {
     this.lookups = createLookupLoader((id) =>
       this.listed.lookup(id, (missing) => this.http.get(missing, this.scope)),
@@ -58,15 +80,23 @@ class AuralytikSession implements ProviderSession {
   streams(filter: CampaignFilter): CampaignStream[] {
     return planAuralytikQueries(filter).map((query) => {
       const key = `AURALYTIK ${JSON.stringify(query)}`;
-      return new PageNumberedStream(key, 'AURALYTIK', (call) =>
-        this.pages.load(JSON.stringify({ ...query, page: call.page, pageSize: call.pageSize })),
-      );
+      return new PageNumberedStream({
+        key,
+        provider: 'AURALYTIK',
+        idOrder: AURALYTIK_TIE_ORDER,
+        keyset: this.keyset,
+        fetchPage: (call) =>
+          this.pages.load(
+            JSON.stringify({ ...withCreatedAtBounds(query, call), page: call.page, pageSize: call.pageSize }),
+          ),
+      });
     });
   }
 }
 
 class AuralytikClient implements ProviderClient {
   readonly provider = 'AURALYTIK';
+  private readonly keyset = new KeysetTrust();
   constructor(private readonly http: AuralytikHttp) {}
 
   get breakerState() {
@@ -74,7 +104,7 @@ class AuralytikClient implements ProviderClient {
   }
 
   openSession(scope: RequestScope): ProviderSession {
-    return new AuralytikSession(this.http, scope);
+    return new AuralytikSession(this.http, scope, this.keyset);
   }
 
   close() {

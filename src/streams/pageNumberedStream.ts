@@ -1,0 +1,389 @@
+import { z } from 'zod';
+import type { Campaign, Provider } from '../domain/campaign.js';
+import { UpstreamUnavailableError } from '../errors.js';
+import { type Boundary, type IdOrder, isBeyond } from '../pagination/order.js';
+import { coverWindow, type PageCall } from '../pagination/pageCover.js';
+import type { CampaignStream, HintWire, StreamHint, StreamRead, StreamReadRequest } from './stream.js';
+
+/** One page request; the bounds narrow the list to a keyset around a boundary. */
+export interface NumberedCall extends PageCall {
+  /** Only campaigns created at or before this instant (epoch ms). */
+  createdAtMost?: number;
+  /** Only campaigns created at or after this instant (epoch ms). */
+  createdAtLeast?: number;
+}
+
+export interface NumberedPage {
+  totalCount: number;
+  entries: (Campaign | null)[];
+}
+
+/**
+ * Whether a provider's createdAt bounds can be trusted to be inclusive. One per provider client, shared by
+ * its streams: the first answer that breaks the promise turns keyset reads off for the process, and reads
+ * fall back to scanning offsets.
+ */
+export class KeysetTrust {
+  trusted = true;
+}
+
+export interface PageNumberedStreamOptions {
+  key: string;
+  provider: Provider;
+  idOrder: IdOrder;
+  fetchPage: (call: NumberedCall) => Promise<NumberedPage>;
+  /** Null when the provider cannot bound a list by createdAt. */
+  keyset: KeysetTrust | null;
+}
+
+interface OffsetHint extends StreamHint {
+  readonly kind: 'page.offset';
+  /** Campaigns before the position. */
+  readonly offset: number;
+}
+interface EndHint extends StreamHint {
+  readonly kind: 'page.end';
+  readonly back: number;
+}
+type PageHint = OffsetHint | EndHint;
+
+interface Slot {
+  /** In the list the call read: the whole list, or a keyset of it. */
+  offset: number;
+  campaign: Campaign;
+}
+
+interface Window {
+  from: number;
+  to: number;
+  slots: Slot[];
+  total: number;
+}
+
+const MAX_PAGE = 100;
+/** Campaigns created at the boundary's instant that a keyset read may return again; ties are rare. */
+const TIE_MARGIN = 4;
+/** Extra reads one stream may make when its list moved, before the page reports it as unavailable. */
+const MAX_RELOCATIONS = 4;
+
+const offsetHint = (offset: number): OffsetHint => ({ kind: 'page.offset', offset });
+const endHint: EndHint = { kind: 'page.end', back: 0 };
+const count = z.int().min(0);
+const wire = z.union([count, z.tuple([z.literal('e'), count])]);
+
+/**
+ * A list behind a page-numbered API (page, pageSize). A position is the boundary key of the walk plus an
+ * offset hint. Every read fetches one campaign more than it needs, on the side it came from: finding a
+ * campaign at or above the boundary there proves nothing was skipped, and campaigns at or above it are
+ * dropped, so a list that grew or shrank above the position costs at most a second read: a keyset read
+ * bounded by the boundary's createdAt when the provider offers one, else a wider window.
+ */
+export class PageNumberedStream implements CampaignStream {
+  readonly start: StreamHint = offsetHint(0);
+  readonly end: StreamHint = endHint;
+  readonly key: string;
+  readonly provider: Provider;
+  readonly idOrder: IdOrder;
+  private readonly fetchPage: (call: NumberedCall) => Promise<NumberedPage>;
+  private readonly keyset: KeysetTrust | null;
+
+  constructor(options: PageNumberedStreamOptions) {
+    this.key = options.key;
+    this.provider = options.provider;
+    this.idOrder = options.idOrder;
+    this.fetchPage = options.fetchPage;
+    this.keyset = options.keyset;
+  }
+
+  retreat(hint: StreamHint): StreamHint {
+    const own = this.own(hint);
+    return own.kind === 'page.offset' ? offsetHint(Math.max(0, own.offset - 1)) : own;
+  }
+
+  encodeHint(hint: StreamHint): HintWire {
+    const own = this.own(hint);
+    return own.kind === 'page.offset' ? own.offset : ['e', own.back];
+  }
+
+  decodeHint(raw: unknown, bounded: boolean): StreamHint | null {
+    const parsed = wire.safeParse(raw);
+    if (!parsed.success) return null;
+    if (typeof parsed.data === 'number') return bounded || parsed.data === 0 ? offsetHint(parsed.data) : null;
+    // The end is where a backward walk starts, and where a stream stays while it has shown nothing.
+    return parsed.data[1] === 0 ? this.end : null;
+  }
+
+  async read({ boundary, hint, count, direction, knownTotal }: StreamReadRequest): Promise<StreamRead> {
+    const own = this.own(hint);
+    if (boundary === null) return this.readExact(own, count, direction, knownTotal);
+    let total = knownTotal;
+    if (own.kind === 'page.end' || count === 0) {
+      total ??= (await this.fetchPage({ page: 1, pageSize: 1 })).totalCount;
+    }
+    const offset = own.kind === 'page.offset' ? own.offset : Math.max(0, (total ?? 0) - own.back);
+    if (count === 0) return emptyRead(total ?? 0, offset > 0, offset < (total ?? 0));
+    return direction === 'forward'
+      ? this.readForward(boundary, offset, count)
+      : this.readBackward(boundary, offset, count);
+  }
+
+  private async readForward(boundary: Boundary, offset: number, count: number): Promise<StreamRead> {
+    const beyond = (campaign: Campaign) => isBeyond(campaign, boundary, 'forward', this.idOrder);
+    const window = await this.fetchRange(Math.max(0, offset - 1), offset + count);
+    for (let attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
+      const first = window.slots.findIndex((slot) => beyond(slot.campaign));
+      const located = window.from === 0 || (first !== 0 && window.slots.length > 0);
+      const past = first < 0 ? [] : window.slots.slice(first).filter((slot) => beyond(slot.campaign));
+      const atEnd = window.to >= window.total;
+      if (!located || (first < 0 && !atEnd)) break;
+      if (past.length >= count || atEnd) return forwardRead(past, count, window.total);
+      // Some campaigns were created above the position: the page continues further down.
+      await this.extend(window, window.to + (count - past.length));
+    }
+    return this.keysetForward(boundary, count, window);
+  }
+
+  private async readBackward(boundary: Boundary, offset: number, count: number): Promise<StreamRead> {
+    const beyond = (campaign: Campaign) => isBeyond(campaign, boundary, 'backward', this.idOrder);
+    const window = await this.fetchRange(Math.max(0, offset - count - 1), offset + 1);
+    for (let attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
+      const after = window.slots.findIndex((slot) => !beyond(slot.campaign));
+      const located = window.to >= window.total || after >= 0;
+      const past = window.slots.slice(0, after < 0 ? window.slots.length : after);
+      if (!located) break;
+      if (past.length >= count || window.from === 0) return backwardRead(past, count, window.total);
+      // Campaigns above the position were deleted: the page starts further up.
+      await this.extend(window, Math.max(0, window.from - (count - past.length) - 1));
+    }
+    return this.keysetBackward(boundary, count, window);
+  }
+
+  /**
+   * The campaigns after the boundary, read as the first pages of the list up to its createdAt. Offsets in
+   * that keyset list map back to the whole list's by the difference of the totals, which is a hint again.
+   */
+  private async keysetForward(boundary: Boundary, count: number, window: Window): Promise<StreamRead> {
+    const bound = boundary.key.createdAtMs;
+    if (this.keyset?.trusted !== true) return this.scan(boundary, count, 'forward', window);
+    const pageSize = Math.min(MAX_PAGE, count + TIE_MARGIN);
+    const past: Slot[] = [];
+    let listed = 0;
+    for (let page = 1; page <= MAX_RELOCATIONS; page++) {
+      const answer = await this.fetchPage({ page, pageSize, createdAtMost: bound });
+      listed = answer.totalCount;
+      const slots = slotsOf(answer, (page - 1) * pageSize);
+      if (slots.some((slot) => slot.campaign.createdAt.getTime() > bound)) {
+        this.keyset.trusted = false;
+        return this.scan(boundary, count, 'forward', window);
+      }
+      past.push(...slots.filter((slot) => isBeyond(slot.campaign, boundary, 'forward', this.idOrder)));
+      if (past.length >= count || page * pageSize >= listed) break;
+    }
+    const shift = Math.max(0, window.total - listed);
+    const moved = past.map((slot) => ({ offset: slot.offset + shift, campaign: slot.campaign }));
+    return forwardRead(moved, count, shift + listed);
+  }
+
+  /**
+   * The campaigns before the boundary, read as the last pages of the list from its createdAt on. That list is
+   * the whole list cut below the boundary, so its offsets are the whole list's.
+   */
+  private async keysetBackward(boundary: Boundary, count: number, window: Window): Promise<StreamRead> {
+    const bound = boundary.key.createdAtMs;
+    if (this.keyset?.trusted !== true) return this.scan(boundary, count, 'backward', window);
+    const pageSize = Math.min(MAX_PAGE, count + TIE_MARGIN);
+    const head = await this.fetchPage({ page: 1, pageSize, createdAtLeast: bound });
+    let slots = slotsOf(head, 0);
+    const listed = head.totalCount;
+    if (listed > pageSize) {
+      const from = Math.max(0, listed - count - TIE_MARGIN);
+      const { calls } = coverWindow(from, listed - from);
+      const pages = await Promise.all(
+        calls.map((call) => this.fetchPage({ ...call, createdAtLeast: bound })),
+      );
+      slots = pages.flatMap((page, index) => {
+        const call = calls[index];
+        return call === undefined ? [] : slotsOf(page, (call.page - 1) * call.pageSize);
+      });
+      slots = slots.filter((slot) => slot.offset >= from);
+    }
+    if (slots.some((slot) => slot.campaign.createdAt.getTime() < bound)) {
+      this.keyset.trusted = false;
+      return this.scan(boundary, count, 'backward', window);
+    }
+    const past = slots.filter((slot) => isBeyond(slot.campaign, boundary, 'backward', this.idOrder));
+    return backwardRead(past, count, Math.max(window.total, listed));
+  }
+
+  /**
+   * Without a keyset, widen the window toward where the boundary went, doubling each time; a list that moves
+   * further than that between two pages is reported as unavailable rather than guessed at.
+   */
+  private async scan(
+    boundary: Boundary,
+    count: number,
+    direction: 'forward' | 'backward',
+    window: Window,
+  ): Promise<StreamRead> {
+    let span = Math.max(count + 1, window.to - window.from);
+    for (let attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
+      const beyond = window.slots.map((slot) => isBeyond(slot.campaign, boundary, direction, this.idOrder));
+      if (direction === 'forward') {
+        const first = beyond.indexOf(true);
+        const located = window.from === 0 || first > 0 || (first < 0 && window.slots.length > 0);
+        const reachesPast = first >= 0 || window.to >= window.total;
+        if (located && reachesPast) {
+          const past = window.slots.filter((_slot, index) => index >= first && first >= 0 && beyond[index]);
+          if (past.length >= count || window.to >= window.total)
+            return forwardRead(past, count, window.total);
+          await this.extend(window, window.to + count - past.length);
+          continue;
+        }
+        if (!located) await this.extend(window, Math.max(0, window.from - span));
+        else await this.extend(window, window.to + span);
+      } else {
+        const after = beyond.indexOf(false);
+        const located = after >= 0 || window.to >= window.total;
+        if (located) {
+          const past = window.slots.slice(0, after < 0 ? window.slots.length : after);
+          if (past.length >= count || window.from === 0) return backwardRead(past, count, window.total);
+          await this.extend(window, Math.max(0, window.from - span));
+          continue;
+        }
+        await this.extend(window, window.to + span);
+      }
+      span *= 2;
+    }
+    throw new UpstreamUnavailableError(
+      this.provider,
+      'its list changed faster than the gateway could page through it. Request the page again.',
+    );
+  }
+
+  /** Exact positions: the start or end of the list, before a walk has shown anything. */
+  private async readExact(
+    hint: PageHint,
+    count: number,
+    direction: 'forward' | 'backward',
+    knownTotal: number | null,
+  ): Promise<StreamRead> {
+    let total = knownTotal;
+    let probe: { call: PageCall; page: NumberedPage } | null = null;
+    if (hint.kind === 'page.end' && total === null) {
+      // The end is only known from a total; ask for the first page big enough that a short list needs no
+      // second call.
+      const call = { page: 1, pageSize: Math.min(MAX_PAGE, Math.max(1, count + hint.back)) };
+      probe = { call, page: await this.fetchPage(call) };
+      total = probe.page.totalCount;
+    }
+    const offset = hint.kind === 'page.offset' ? hint.offset : Math.max(0, (total ?? 0) - hint.back);
+    const [from, to] =
+      direction === 'forward'
+        ? [offset, total === null ? offset + count : Math.min(total, offset + count)]
+        : [Math.max(0, offset - count), offset];
+    if (to <= from) {
+      total ??= (await this.fetchPage({ page: 1, pageSize: 1 })).totalCount;
+      return emptyRead(total, from > 0, from < total);
+    }
+    const window =
+      probe !== null && covers(probe.call, from, to)
+        ? windowOf(from, to, [probe])
+        : await this.fetchRange(from, to);
+    const read = direction === 'forward' ? forwardRead : backwardRead;
+    return read(window.slots, count, window.total);
+  }
+
+  /** The valid campaigns of [from, to), fetched in the fewest calls. */
+  private async fetchRange(from: number, to: number): Promise<Window> {
+    const { calls } = coverWindow(from, to - from);
+    const pages = await Promise.all(calls.map((call) => this.fetchPage(call)));
+    return windowOf(
+      from,
+      to,
+      calls.flatMap((call, index) => {
+        const page = pages[index];
+        return page === undefined ? [] : [{ call, page }];
+      }),
+    );
+  }
+
+  /** Grows `window` in place to reach `edge` (below its start or beyond its end). */
+  private async extend(window: Window, edge: number): Promise<void> {
+    if (edge < window.from) {
+      const more = await this.fetchRange(edge, window.from);
+      window.slots = [...more.slots, ...window.slots];
+      window.from = edge;
+      window.total = more.total;
+    } else if (edge > window.to) {
+      const more = await this.fetchRange(window.to, edge);
+      window.slots = [...window.slots, ...more.slots];
+      window.to = edge;
+      window.total = more.total;
+    }
+  }
+
+  private own(hint: StreamHint): PageHint {
+    if (hint.kind === 'page.offset' || hint.kind === 'page.end') return hint as PageHint;
+    throw new Error(
+      `a page-numbered stream was given a ${hint.kind} hint; decodeHint should have refused it`,
+    );
+  }
+}
+
+function windowOf(from: number, to: number, pages: { call: PageCall; page: NumberedPage }[]): Window {
+  let total = 0;
+  const slots: Slot[] = [];
+  for (const { call, page } of pages) {
+    total = page.totalCount;
+    for (const slot of slotsOf(page, (call.page - 1) * call.pageSize)) {
+      if (slot.offset >= from && slot.offset < to) slots.push(slot);
+    }
+  }
+  return { from, to, slots, total };
+}
+
+function slotsOf(page: NumberedPage, firstOffset: number): Slot[] {
+  const slots: Slot[] = [];
+  page.entries.forEach((campaign, index) => {
+    if (campaign !== null) slots.push({ offset: firstOffset + index, campaign });
+  });
+  return slots;
+}
+
+function covers(call: PageCall, from: number, to: number): boolean {
+  const first = (call.page - 1) * call.pageSize;
+  return first <= from && first + call.pageSize >= to;
+}
+
+function emptyRead(total: number, moreBefore: boolean, moreAfter: boolean): StreamRead {
+  return { items: [], hintBefore: [], hintAfter: [], total, moreBefore, moreAfter };
+}
+
+function toRead(taken: readonly Slot[], total: number, moreBefore: boolean, moreAfter: boolean): StreamRead {
+  return {
+    items: taken.map((slot) => slot.campaign),
+    hintBefore: taken.map((slot) => offsetHint(slot.offset)),
+    hintAfter: taken.map((slot) => offsetHint(slot.offset + 1)),
+    total,
+    moreBefore,
+    moreAfter,
+  };
+}
+
+/** The first `count` of `past`, a run of campaigns beyond the position in list order. */
+function forwardRead(past: readonly Slot[], count: number, total: number): StreamRead {
+  const taken = past.slice(0, count);
+  const last = taken[taken.length - 1];
+  const firstOffset = taken[0]?.offset ?? 0;
+  const moreAfter = past.length > count || (last === undefined ? false : last.offset + 1 < total);
+  return toRead(taken, total, firstOffset > 0, moreAfter);
+}
+
+/** The last `count` of `past`, a run of campaigns before the position in list order. */
+function backwardRead(past: readonly Slot[], count: number, total: number): StreamRead {
+  const taken = past.slice(Math.max(0, past.length - count));
+  const first = taken[0];
+  const moreBefore = past.length > count || (first === undefined ? false : first.offset > 0);
+  const last = taken[taken.length - 1];
+  return toRead(taken, total, moreBefore, last === undefined ? false : last.offset + 1 < total);
+}

@@ -1,0 +1,59 @@
+import type { Campaign, Provider } from '../domain/campaign.js';
+import type { Boundary, IdOrder } from '../pagination/order.js';
+
+/**
+ * A stream's own note of where a position sits upstream: an offset, an upstream cursor plus a skip. It is a
+ * hint only: every read checks it against the walk's boundary key and reads again when the list has moved.
+ * Each stream kind defines, encodes and validates its own hints.
+ */
+export interface StreamHint {
+  readonly kind: string;
+}
+
+/** JSON a stream stores in a client's cursor for one hint. */
+export type HintWire = number | string | readonly (number | string)[];
+
+export interface StreamReadRequest {
+  /** Null at the very start (forward) or end (backward) of a walk: the hint is then exact. */
+  boundary: Boundary | null;
+  hint: StreamHint;
+  count: number;
+  direction: 'forward' | 'backward';
+  /** The total carried in the client's cursor, for providers that only report it on the first page. */
+  knownTotal: number | null;
+}
+
+/**
+ * The campaigns beyond the boundary, in the stream's own order (newest first): forward reads return the first
+ * `count` after it, backward reads the last `count` before it.
+ */
+export interface StreamRead {
+  items: Campaign[];
+  /** hintBefore[i] is a hint for the position just before items[i]; hintAfter[i] just after it. */
+  hintBefore: StreamHint[];
+  hintAfter: StreamHint[];
+  total: number;
+  /** More campaigns exist before items[0] (before the boundary when nothing was returned). */
+  moreBefore: boolean;
+  /** More campaigns exist after the last item (after the boundary when nothing was returned). */
+  moreAfter: boolean;
+}
+
+/** One upstream query, ordered newest first, that the merged connection reads from. */
+export interface CampaignStream {
+  /** Stable identity of the upstream query; part of the cursor's filter digest. */
+  readonly key: string;
+  readonly provider: Provider;
+  /** The provider's tie order among campaigns created at the same instant. */
+  readonly idOrder: IdOrder;
+  /** The hint of the list's start, where a forward walk without a cursor begins. */
+  readonly start: StreamHint;
+  /** The hint of the list's end, for `last` without `before`. */
+  readonly end: StreamHint;
+  /** The hint one campaign earlier (a guess, like every hint). */
+  retreat(hint: StreamHint): StreamHint;
+  encodeHint(hint: StreamHint): HintWire;
+  /** Null when `wire` is not a hint this stream issues; `bounded` is false for a position with no boundary. */
+  decodeHint(wire: unknown, bounded: boolean): StreamHint | null;
+  read(request: StreamReadRequest): Promise<StreamRead>;
+}
