@@ -1,3 +1,5 @@
+// Slightly over 300 lines: the walks toward and away from an anchor and the hint arithmetic are one
+// algorithm over the same segments.
 import { z } from 'zod';
 import type { Campaign, Provider } from '../domain/campaign.js';
 import { UpstreamBadResponseError } from '../errors.js';

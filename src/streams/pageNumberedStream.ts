@@ -1,3 +1,6 @@
+// One file on purpose (about 400 lines): locating a walk in a moving page-numbered list is one algorithm
+// (window, widening, keyset read, scan) whose steps share the window and its verdicts; split, each piece
+// would need the others' invariants restated.
 import { z } from 'zod';
 import type { Campaign, Provider } from '../domain/campaign.js';
 import { UpstreamUnavailableError } from '../errors.js';
@@ -64,7 +67,7 @@ const MAX_PAGE = 100;
 /** Campaigns created at the boundary's instant that a keyset read may return again; ties are rare. */
 const TIE_MARGIN = 4;
 /** Extra reads one stream may make when its list moved, before the page reports it as unavailable. */
-const MAX_RELOCATIONS = 4;
+const MAX_RELOCATIONS = 6;
 
 const offsetHint = (offset: number): OffsetHint => ({ kind: 'page.offset', offset });
 const endHint: EndHint = { kind: 'page.end', back: 0 };
@@ -122,49 +125,64 @@ export class PageNumberedStream implements CampaignStream {
     }
     const offset = own.kind === 'page.offset' ? own.offset : Math.max(0, (total ?? 0) - own.back);
     if (count === 0) return emptyRead(total ?? 0, offset > 0, offset < (total ?? 0));
-    return direction === 'forward'
-      ? this.readForward(boundary, offset, count)
-      : this.readBackward(boundary, offset, count);
+    return this.locate(boundary, offset, count, direction);
   }
 
-  private async readForward(boundary: Boundary, offset: number, count: number): Promise<StreamRead> {
-    const beyond = (campaign: Campaign) => isBeyond(campaign, boundary, 'forward', this.idOrder);
-    const window = await this.fetchRange(Math.max(0, offset - 1), offset + count);
+  /**
+   * Reads the window the hint points at, then widens it toward wherever the boundary went: once by a page,
+   * then by a keyset read bounded by the boundary's createdAt (when the provider offers one and has kept its
+   * promise), then by doubling windows. A list that moves further than that between two pages is reported as
+   * unavailable rather than guessed at.
+   */
+  private async locate(
+    boundary: Boundary,
+    offset: number,
+    count: number,
+    direction: 'forward' | 'backward',
+  ): Promise<StreamRead> {
+    const window =
+      direction === 'forward'
+        ? await this.fetchRange(Math.max(0, offset - 1), offset + count)
+        : await this.fetchRange(Math.max(0, offset - count - 1), offset + 1);
+    let span = count + 1;
+    let widened = false;
     for (let attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
-      const first = window.slots.findIndex((slot) => beyond(slot.campaign));
-      const located = window.from === 0 || (first !== 0 && window.slots.length > 0);
-      const past = first < 0 ? [] : window.slots.slice(first).filter((slot) => beyond(slot.campaign));
-      const atEnd = window.to >= window.total;
-      if (!located || (first < 0 && !atEnd)) break;
-      if (past.length >= count || atEnd) return forwardRead(past, count, window.total);
-      // Some campaigns were created above the position: the page continues further down.
-      await this.extend(window, window.to + (count - past.length));
+      const verdict = judge(window, boundary, direction, count, this.idOrder);
+      if (verdict.kind === 'found') {
+        return direction === 'forward'
+          ? forwardRead(verdict.past, count, window.total)
+          : backwardRead(verdict.past, count, window.total);
+      }
+      if (verdict.kind === 'short') {
+        // Located, but campaigns created above (forward) or deleted above (backward) moved the rest along.
+        const need = count - verdict.past.length;
+        await this.extend(window, direction === 'forward' ? window.to + need : window.from - need);
+        continue;
+      }
+      if (widened && this.keyset?.trusted === true) {
+        const read =
+          direction === 'forward'
+            ? await this.keysetForward(boundary, count, window.total)
+            : await this.keysetBackward(boundary, count, window.total);
+        if (read !== null) return read;
+      }
+      await this.extend(window, verdict.kind === 'above' ? window.from - span : window.to + span);
+      widened = true;
+      span *= 2;
     }
-    return this.keysetForward(boundary, count, window);
-  }
-
-  private async readBackward(boundary: Boundary, offset: number, count: number): Promise<StreamRead> {
-    const beyond = (campaign: Campaign) => isBeyond(campaign, boundary, 'backward', this.idOrder);
-    const window = await this.fetchRange(Math.max(0, offset - count - 1), offset + 1);
-    for (let attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
-      const after = window.slots.findIndex((slot) => !beyond(slot.campaign));
-      const located = window.to >= window.total || after >= 0;
-      const past = window.slots.slice(0, after < 0 ? window.slots.length : after);
-      if (!located) break;
-      if (past.length >= count || window.from === 0) return backwardRead(past, count, window.total);
-      // Campaigns above the position were deleted: the page starts further up.
-      await this.extend(window, Math.max(0, window.from - (count - past.length) - 1));
-    }
-    return this.keysetBackward(boundary, count, window);
+    throw new UpstreamUnavailableError(
+      this.provider,
+      'its list changed faster than the gateway could page through it. Request the page again.',
+    );
   }
 
   /**
    * The campaigns after the boundary, read as the first pages of the list up to its createdAt. Offsets in
-   * that keyset list map back to the whole list's by the difference of the totals, which is a hint again.
+   * that keyset list map back to the whole list's by the difference of the totals, a hint again. Null when
+   * the provider broke the bound.
    */
-  private async keysetForward(boundary: Boundary, count: number, window: Window): Promise<StreamRead> {
+  private async keysetForward(boundary: Boundary, count: number, total: number): Promise<StreamRead | null> {
     const bound = boundary.key.createdAtMs;
-    if (this.keyset?.trusted !== true) return this.scan(boundary, count, 'forward', window);
     const pageSize = Math.min(MAX_PAGE, count + TIE_MARGIN);
     const past: Slot[] = [];
     let listed = 0;
@@ -172,25 +190,22 @@ export class PageNumberedStream implements CampaignStream {
       const answer = await this.fetchPage({ page, pageSize, createdAtMost: bound });
       listed = answer.totalCount;
       const slots = slotsOf(answer, (page - 1) * pageSize);
-      if (slots.some((slot) => slot.campaign.createdAt.getTime() > bound)) {
-        this.keyset.trusted = false;
-        return this.scan(boundary, count, 'forward', window);
-      }
+      if (!this.keptBound(slots, (at) => at <= bound)) return null;
       past.push(...slots.filter((slot) => isBeyond(slot.campaign, boundary, 'forward', this.idOrder)));
       if (past.length >= count || page * pageSize >= listed) break;
     }
-    const shift = Math.max(0, window.total - listed);
+    const shift = Math.max(0, total - listed);
     const moved = past.map((slot) => ({ offset: slot.offset + shift, campaign: slot.campaign }));
     return forwardRead(moved, count, shift + listed);
   }
 
   /**
    * The campaigns before the boundary, read as the last pages of the list from its createdAt on. That list is
-   * the whole list cut below the boundary, so its offsets are the whole list's.
+   * the whole list cut below the boundary, so its offsets are the whole list's. Null when the provider broke
+   * the bound.
    */
-  private async keysetBackward(boundary: Boundary, count: number, window: Window): Promise<StreamRead> {
+  private async keysetBackward(boundary: Boundary, count: number, total: number): Promise<StreamRead | null> {
     const bound = boundary.key.createdAtMs;
-    if (this.keyset?.trusted !== true) return this.scan(boundary, count, 'backward', window);
     const pageSize = Math.min(MAX_PAGE, count + TIE_MARGIN);
     const head = await this.fetchPage({ page: 1, pageSize, createdAtLeast: bound });
     let slots = slotsOf(head, 0);
@@ -201,63 +216,23 @@ export class PageNumberedStream implements CampaignStream {
       const pages = await Promise.all(
         calls.map((call) => this.fetchPage({ ...call, createdAtLeast: bound })),
       );
-      slots = pages.flatMap((page, index) => {
-        const call = calls[index];
-        return call === undefined ? [] : slotsOf(page, (call.page - 1) * call.pageSize);
-      });
-      slots = slots.filter((slot) => slot.offset >= from);
+      slots = calls
+        .flatMap((call, index) => {
+          const page = pages[index];
+          return page === undefined ? [] : slotsOf(page, (call.page - 1) * call.pageSize);
+        })
+        .filter((slot) => slot.offset >= from);
     }
-    if (slots.some((slot) => slot.campaign.createdAt.getTime() < bound)) {
-      this.keyset.trusted = false;
-      return this.scan(boundary, count, 'backward', window);
-    }
+    if (!this.keptBound(slots, (at) => at >= bound)) return null;
     const past = slots.filter((slot) => isBeyond(slot.campaign, boundary, 'backward', this.idOrder));
-    return backwardRead(past, count, Math.max(window.total, listed));
+    return backwardRead(past, count, Math.max(total, listed));
   }
 
-  /**
-   * Without a keyset, widen the window toward where the boundary went, doubling each time; a list that moves
-   * further than that between two pages is reported as unavailable rather than guessed at.
-   */
-  private async scan(
-    boundary: Boundary,
-    count: number,
-    direction: 'forward' | 'backward',
-    window: Window,
-  ): Promise<StreamRead> {
-    let span = Math.max(count + 1, window.to - window.from);
-    for (let attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
-      const beyond = window.slots.map((slot) => isBeyond(slot.campaign, boundary, direction, this.idOrder));
-      if (direction === 'forward') {
-        const first = beyond.indexOf(true);
-        const located = window.from === 0 || first > 0 || (first < 0 && window.slots.length > 0);
-        const reachesPast = first >= 0 || window.to >= window.total;
-        if (located && reachesPast) {
-          const past = window.slots.filter((_slot, index) => index >= first && first >= 0 && beyond[index]);
-          if (past.length >= count || window.to >= window.total)
-            return forwardRead(past, count, window.total);
-          await this.extend(window, window.to + count - past.length);
-          continue;
-        }
-        if (!located) await this.extend(window, Math.max(0, window.from - span));
-        else await this.extend(window, window.to + span);
-      } else {
-        const after = beyond.indexOf(false);
-        const located = after >= 0 || window.to >= window.total;
-        if (located) {
-          const past = window.slots.slice(0, after < 0 ? window.slots.length : after);
-          if (past.length >= count || window.from === 0) return backwardRead(past, count, window.total);
-          await this.extend(window, Math.max(0, window.from - span));
-          continue;
-        }
-        await this.extend(window, window.to + span);
-      }
-      span *= 2;
-    }
-    throw new UpstreamUnavailableError(
-      this.provider,
-      'its list changed faster than the gateway could page through it. Request the page again.',
-    );
+  /** False, and keyset reads off from now on, when a bounded answer holds a campaign outside its bound. */
+  private keptBound(slots: readonly Slot[], within: (createdAtMs: number) => boolean): boolean {
+    if (slots.every((slot) => within(slot.campaign.createdAt.getTime()))) return true;
+    if (this.keyset !== null) this.keyset.trusted = false;
+    return false;
   }
 
   /** Exact positions: the start or end of the list, before a walk has shown anything. */
@@ -308,7 +283,8 @@ export class PageNumberedStream implements CampaignStream {
   }
 
   /** Grows `window` in place to reach `edge` (below its start or beyond its end). */
-  private async extend(window: Window, edge: number): Promise<void> {
+  private async extend(window: Window, to: number): Promise<void> {
+    const edge = Math.max(0, to);
     if (edge < window.from) {
       const more = await this.fetchRange(edge, window.from);
       window.slots = [...more.slots, ...window.slots];
@@ -328,6 +304,44 @@ export class PageNumberedStream implements CampaignStream {
       `a page-numbered stream was given a ${hint.kind} hint; decodeHint should have refused it`,
     );
   }
+}
+
+type Verdict =
+  /** The window holds the campaigns the read needs, or all there are. */
+  | { kind: 'found'; past: Slot[] }
+  /** The boundary is in the window, but too few campaigns lie beyond it there. */
+  | { kind: 'short'; past: Slot[] }
+  /** Everything in the window lies beyond the boundary: it moved up, toward the list's start. */
+  | { kind: 'above' }
+  /** Nothing in the window lies beyond the boundary: it moved down, toward the list's end. */
+  | { kind: 'below' };
+
+/**
+ * Where the boundary is relative to a window. Forward, a campaign not beyond it at the window's start proves
+ * nothing was skipped above; backward, one at the window's end proves the same below.
+ */
+function judge(
+  window: Window,
+  boundary: Boundary,
+  direction: 'forward' | 'backward',
+  count: number,
+  idOrder: IdOrder,
+): Verdict {
+  const { slots } = window;
+  const beyond = slots.map((slot) => isBeyond(slot.campaign, boundary, direction, idOrder));
+  const atEnd = window.to >= window.total;
+  if (direction === 'forward') {
+    const first = beyond.indexOf(true);
+    if (first === 0 && window.from > 0) return { kind: 'above' };
+    if (slots.length === 0 && window.from > 0) return { kind: 'above' };
+    if (first < 0 && !atEnd) return { kind: 'below' };
+    const past = first < 0 ? [] : slots.filter((_slot, index) => index >= first && beyond[index]);
+    return past.length >= count || atEnd ? { kind: 'found', past } : { kind: 'short', past };
+  }
+  const after = beyond.indexOf(false);
+  if (after < 0 && !atEnd) return { kind: 'below' };
+  const past = slots.slice(0, after < 0 ? slots.length : after);
+  return past.length >= count || window.from === 0 ? { kind: 'found', past } : { kind: 'short', past };
 }
 
 function windowOf(from: number, to: number, pages: { call: PageCall; page: NumberedPage }[]): Window {

@@ -1,0 +1,199 @@
+import type { Campaign, CampaignStatus, Provider } from '../../../src/domain/campaign.js';
+import { UpstreamUnavailableError } from '../../../src/errors.js';
+import { compareKeys, descendingDecimal, descendingText, type IdOrder, keyOf } from '../../../src/pagination/order.js';
+import type { CursorCall, CursorPage } from '../../../src/streams/cursorStream.js';
+import type { NumberedCall, NumberedPage } from '../../../src/streams/pageNumberedStream.js';
+
+/** The tie orders the two providers really use (see src/providers/{altur,auralytik}/index.ts). */
+export const TIE_ORDER: Record<Provider, IdOrder> = { ALTUR: descendingDecimal, AURALYTIK: descendingText };
+
+/** A campaign where only provider, providerId, createdAt (and status, for filters) matter. */
+export function campaign(
+  provider: Provider,
+  providerId: string,
+  createdAtMs: number,
+  status: CampaignStatus = 'RUNNING',
+): Campaign {
+  const common = {
+    providerId,
+    name: `campaign ${providerId}`,
+    description: null,
+    status,
+    providerStatus: status.toLowerCase(),
+    channel: null,
+    createdAt: new Date(createdAtMs),
+  };
+  if (provider === 'ALTUR') {
+    return {
+      ...common,
+      provider,
+      agent: null,
+      timezone: null,
+      schedule: null,
+      retries: null,
+      concurrency: null,
+      archived: false,
+      template: null,
+      firstMessage: null,
+      cycle: null,
+    };
+  }
+  return { ...common, provider, type: 'VOICE_BOT', channelType: null, startDate: null, endDate: null };
+}
+
+/** `ms` as seconds after a fixed instant, so tables stay readable. */
+export const T0 = Date.UTC(2026, 0, 1);
+export const at = (seconds: number) => T0 + seconds * 1000;
+
+/** A mutable set of campaigns of several providers; every list is read sorted in the merged order. */
+export class FakeStore {
+  private readonly byId = new Map<string, Campaign>();
+
+  constructor(campaigns: readonly Campaign[] = []) {
+    for (const item of campaigns) this.add(item);
+  }
+
+  add(item: Campaign): void {
+    const id = idOf(item);
+    if (this.byId.has(id)) throw new Error(`duplicate campaign ${id}`);
+    this.byId.set(id, item);
+  }
+
+  delete(provider: Provider, providerId: string): void {
+    if (!this.byId.delete(`${provider}:${providerId}`)) throw new Error(`no campaign ${providerId}`);
+  }
+
+  setStatus(provider: Provider, providerId: string, status: CampaignStatus): void {
+    const id = `${provider}:${providerId}`;
+    const found = this.byId.get(id);
+    if (found === undefined) throw new Error(`no campaign ${providerId}`);
+    this.byId.set(id, { ...found, status });
+  }
+
+  all(): Campaign[] {
+    return [...this.byId.values()].sort(byMergedOrder);
+  }
+
+  list(matches: (item: Campaign) => boolean): Campaign[] {
+    return this.all().filter(matches);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}
+
+export const idOf = (item: Campaign) => `${item.provider}:${item.providerId}`;
+
+export function byMergedOrder(a: Campaign, b: Campaign): number {
+  return compareKeys(keyOf(a), keyOf(b), TIE_ORDER[a.provider]);
+}
+
+export interface FakeApiOptions {
+  /** Which campaigns the upstream query returns. @default every campaign of the provider */
+  matches?: (item: Campaign) => boolean;
+  /** Throws an UpstreamUnavailableError instead of answering while this returns true. */
+  failing?: () => boolean;
+}
+
+/**
+ * A page-numbered API (page, pageSize, totalCount) with inclusive createdAt bounds. `breakBounds` makes it
+ * ignore the bounds, as a provider would whose `dateTo`/`dateFrom` mean something else.
+ */
+export class FakePageApi {
+  readonly calls: NumberedCall[] = [];
+  breakBounds = false;
+
+  constructor(
+    private readonly store: FakeStore,
+    readonly provider: Provider,
+    private readonly options: FakeApiOptions = {},
+  ) {}
+
+  readonly fetchPage = async (call: NumberedCall): Promise<NumberedPage> => {
+    this.calls.push(call);
+    if (this.options.failing?.() === true) {
+      throw new UpstreamUnavailableError(this.provider, 'the fake is down.');
+    }
+    const matches = this.options.matches ?? (() => true);
+    let list = this.store.list((item) => item.provider === this.provider && matches(item));
+    if (!this.breakBounds) {
+      const { createdAtMost, createdAtLeast } = call;
+      if (createdAtMost !== undefined) list = list.filter((item) => item.createdAt.getTime() <= createdAtMost);
+      if (createdAtLeast !== undefined)
+        list = list.filter((item) => item.createdAt.getTime() >= createdAtLeast);
+    }
+    const from = (call.page - 1) * call.pageSize;
+    return { totalCount: list.length, entries: list.slice(from, from + call.pageSize) };
+  };
+
+  resetCalls(): void {
+    this.calls.length = 0;
+  }
+}
+
+/**
+ * A cursor API whose cursors are positions between two items, spelled by the key of the item on one side
+ * (so they survive deletions), valid in both directions; `totalCount` only on the first page.
+ */
+export class FakeCursorApi {
+  readonly calls: CursorCall[] = [];
+
+  constructor(
+    private readonly store: FakeStore,
+    readonly provider: Provider,
+    private readonly options: FakeApiOptions = {},
+  ) {}
+
+  readonly fetchPage = async (call: CursorCall): Promise<CursorPage> => {
+    this.calls.push(call);
+    if (this.options.failing?.() === true) {
+      throw new UpstreamUnavailableError(this.provider, 'the fake is down.');
+    }
+    const matches = this.options.matches ?? (() => true);
+    const list = this.store.list((item) => item.provider === this.provider && matches(item));
+    const position =
+      call.cursor === null ? (call.direction === 'next' ? 0 : list.length) : positionOf(list, call.cursor);
+    const start = call.direction === 'next' ? position : Math.max(0, position - call.pageSize);
+    const end = call.direction === 'next' ? Math.min(list.length, position + call.pageSize) : position;
+    const hasMore = end < list.length;
+    const hasPrevious = start > 0;
+    return {
+      totalCount: call.cursor === null && call.direction === 'next' ? list.length : null,
+      entries: list.slice(start, end),
+      hasMore,
+      hasPrevious,
+      nextCursor: hasMore ? cursorBetween(list, end) : null,
+      previousCursor: hasPrevious ? cursorBetween(list, start) : null,
+    };
+  };
+
+  resetCalls(): void {
+    this.calls.length = 0;
+  }
+}
+
+/** The cursor of the gap before list[index]: after the item before it, or before the item itself. */
+function cursorBetween(list: readonly Campaign[], index: number): string {
+  const before = list[index - 1];
+  const after = list[index];
+  const [side, item] = before !== undefined ? ['a', before] : ['b', after];
+  if (item === undefined) throw new Error('no item beside the gap');
+  return Buffer.from(JSON.stringify([side, item.createdAt.getTime(), item.providerId])).toString('base64url');
+}
+
+/** The index of the first item after the cursor's gap, in the list as it is now. */
+function positionOf(list: readonly Campaign[], cursor: string): number {
+  const [side, ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+    'a' | 'b',
+    number,
+    string,
+  ];
+  const provider = list[0]?.provider ?? 'ALTUR';
+  const key = { createdAtMs: ms, provider, providerId: id };
+  const index = list.findIndex((item) => {
+    const order = compareKeys(keyOf(item), key, TIE_ORDER[provider]);
+    return side === 'a' ? order > 0 : order >= 0;
+  });
+  return index < 0 ? list.length : index;
+}
