@@ -1,9 +1,17 @@
+import type { ChangeListener } from './changes.js';
+import { ChangeFeed, headInstant, insertSorted } from './changes.js';
 import type { AlturCampaignInput, AlturCampaignRecord, AlturIntegration, AlturStatus } from './data.js';
-import { ALTUR_INTEGRATIONS, ALTUR_STATUSES, alturDataset, generateAlturDataset } from './data.js';
+import {
+  ALTUR_INTEGRATIONS,
+  ALTUR_STATUSES,
+  alturCampaign,
+  alturDataset,
+  generateAlturDataset,
+} from './data.js';
 import type { RecordedRequest } from './faults.js';
 import type { RateLimitOptions, SimResponse, SimulatorBase, SimulatorCommonOptions } from './http.js';
 import { Memo, SlidingWindowLimiter, startHttpSimulator, statusText, systemClock, urlHost } from './http.js';
-import { fnv1a, formatZoneless, parseInstantMs } from './time.js';
+import { fnv1a, formatIsoSeconds, formatZoneless, parseInstantMs } from './time.js';
 
 export const ALTUR_BASE_PATH = '/api/v1.0';
 export const ALTUR_DEMO_API_KEY = 'altur-demo-key';
@@ -35,11 +43,36 @@ export interface AlturSimulatorOptions extends SimulatorCommonOptions {
   rateLimit?: RateLimitOptions | false | undefined;
 }
 
+/** A new campaign: any field may be given; the rest is filled as {@link alturCampaign} does. */
+export type AlturCreateInput = Partial<AlturCampaignRecord>;
+/** Any field but the id. */
+export type AlturCampaignPatch = Partial<Omit<AlturCampaignRecord, 'id'>>;
+export type AlturChangeListener = ChangeListener<AlturCampaignRecord>;
+
 export interface AlturSimulator extends SimulatorBase {
   /** Replaces the data; cached responses and issued cursors' positions follow the new data. */
   setDataset(records: readonly AlturCampaignInput[]): void;
+  /** Every campaign, in the order given to `setDataset`, then in creation order; a snapshot. */
   dataset(): readonly AlturCampaignRecord[];
   setRateLimit(limit: RateLimitOptions | false): void;
+  /**
+   * Creates a campaign and returns it. Without `id`: one above the highest id this dataset has had (a
+   * deleted id is not reused, as a real database would not). Without `created_at`: now in whole seconds,
+   * never older than the newest campaign, so it is first in the list (see `headInstant`). An explicit
+   * `created_at` is honoured, so a test can create a tie with an existing campaign or one in the past.
+   * Throws a RangeError on a duplicate id or an unparsable instant.
+   */
+  createCampaign(input?: AlturCreateInput): AlturCampaignRecord;
+  /** Removes the campaign from lists and detail (404 from now on); false when there was none. */
+  deleteCampaign(id: number): boolean;
+  /**
+   * Changes any field but the id and returns the new record, or null when there is no such campaign.
+   * A new `created_at` moves the campaign to its new place in the list: a cursor issued next to it keeps
+   * its position between keys, so the campaign may then be seen again or not at all by a walk.
+   */
+  updateCampaign(id: number, patch: AlturCampaignPatch): AlturCampaignRecord | null;
+  /** Hears every create, delete and update, synchronously after it is applied; returns the unsubscribe. */
+  onChange(listener: AlturChangeListener): () => void;
 }
 
 interface Entry {
@@ -312,19 +345,30 @@ export async function startAlturSimulator(options: AlturSimulatorOptions = {}): 
   let limiter: SlidingWindowLimiter | null =
     options.rateLimit === false ? null : new SlidingWindowLimiter(options.rateLimit ?? ALTUR_RATE_LIMIT);
 
-  let records: AlturCampaignRecord[] = [];
-  let sorted: Entry[] = [];
+  // `byId` keeps insertion order, which is what `dataset()` reports; `snapshot` is rebuilt lazily after a
+  // change so a caller's earlier snapshot never changes under it.
   let byId = new Map<number, AlturCampaignRecord>();
+  let snapshot: readonly AlturCampaignRecord[] | null = [];
+  let sorted: Entry[] = [];
+  let highestId = 0;
   const filtered = new Map<string, Entry[]>();
+  const feed = new ChangeFeed<AlturCampaignRecord>();
 
-  const setDataset = (inputs: readonly AlturCampaignInput[]): void => {
-    records = alturDataset(inputs);
-    sorted = records
-      .map((record) => ({ record, ms: parseInstantMs(record.created_at) ?? 0 }))
-      .sort((a, b) => compareKeys(a.ms, a.record.id, b.ms, b.record.id));
-    byId = new Map(records.map((record) => [record.id, record]));
+  // Dropping the per-filter lists and memoised bodies is O(1); they are rebuilt lazily (O(n) per filter
+  // at most once per change), which stays cheap at the ~1000 campaigns a churning demo reaches.
+  const invalidate = (): void => {
+    snapshot = null;
     filtered.clear();
     cache.clear();
+  };
+
+  const setDataset = (inputs: readonly AlturCampaignInput[]): void => {
+    const records = alturDataset(inputs);
+    sorted = records.map(entryOf).sort(compareEntries);
+    byId = new Map(records.map((record) => [record.id, record]));
+    highestId = records.reduce((max, record) => Math.max(max, record.id), 0);
+    invalidate();
+    snapshot = records;
   };
   setDataset(
     options.dataset ??
@@ -334,6 +378,53 @@ export async function startAlturSimulator(options: AlturSimulatorOptions = {}): 
         tieEvery: options.tieEvery,
       }),
   );
+
+  const removeEntry = (id: number): void => {
+    const index = sorted.findIndex((entry) => entry.record.id === id);
+    if (index >= 0) sorted.splice(index, 1);
+  };
+
+  const createCampaign = (input: AlturCreateInput = {}): AlturCampaignRecord => {
+    const id = input.id ?? highestId + 1;
+    if (byId.has(id)) throw new RangeError(`Altur already has a campaign with id ${id}`);
+    const head = sorted[0];
+    // A new id wins a tie at the head when it is the larger one (ties go by id descending).
+    const createdMs = headInstant(now(), head?.ms, head === undefined || id > head.record.id);
+    const record = alturCampaign({
+      ...input,
+      id,
+      created_at: input.created_at ?? formatIsoSeconds(createdMs),
+    });
+    byId.set(id, record);
+    insertSorted(sorted, entryOf(record), compareEntries);
+    highestId = Math.max(highestId, id);
+    invalidate();
+    feed.emit({ kind: 'created', record });
+    return record;
+  };
+
+  const deleteCampaign = (id: number): boolean => {
+    const record = byId.get(id);
+    if (record === undefined) return false;
+    byId.delete(id);
+    removeEntry(id);
+    invalidate();
+    feed.emit({ kind: 'deleted', record });
+    return true;
+  };
+
+  const updateCampaign = (id: number, patch: AlturCampaignPatch): AlturCampaignRecord | null => {
+    const previous = byId.get(id);
+    if (previous === undefined) return null;
+    // The id is forced back: the type forbids it in a patch, but a cast caller must not re-key the record.
+    const record = alturCampaign({ ...previous, ...patch, id });
+    byId.set(id, record);
+    removeEntry(id);
+    insertSorted(sorted, entryOf(record), compareEntries);
+    invalidate();
+    feed.emit({ kind: 'updated', record, previous });
+    return record;
+  };
 
   const styleOf = (id: number): ItemStyle => ({
     newer: drift === 'newer' || (drift === 'mixed' && fnv1a(`drift:${id}`) % 2 === 1),
@@ -436,11 +527,26 @@ export async function startAlturSimulator(options: AlturSimulatorOptions = {}): 
     requests: http.requests,
     close: http.close,
     setDataset,
-    dataset: () => records,
+    dataset: () => {
+      snapshot ??= [...byId.values()];
+      return snapshot;
+    },
     setRateLimit: (limit) => {
       limiter = limit === false ? null : new SlidingWindowLimiter(limit);
     },
+    createCampaign,
+    deleteCampaign,
+    updateCampaign,
+    onChange: (listener) => feed.subscribe(listener),
   };
+}
+
+function entryOf(record: AlturCampaignRecord): Entry {
+  return { record, ms: parseInstantMs(record.created_at) ?? 0 };
+}
+
+function compareEntries(a: Entry, b: Entry): number {
+  return compareKeys(a.ms, a.record.id, b.ms, b.record.id);
 }
 
 function positionOf(entry: Entry | undefined, side: Position['side']): Position {

@@ -1,9 +1,11 @@
+import type { ChangeListener } from './changes.js';
+import { ChangeFeed, headInstant, insertSorted } from './changes.js';
 import type { AuralytikCampaignInput, AuralytikCampaignRecord, AuralytikStatus } from './data.js';
-import { AURALYTIK_STATUSES, auralytikDataset, generateAuralytikDataset } from './data.js';
+import { AURALYTIK_STATUSES, auralytikCampaign, auralytikDataset, generateAuralytikDataset } from './data.js';
 import type { RecordedRequest } from './faults.js';
 import type { RateLimitOptions, SimResponse, SimulatorBase, SimulatorCommonOptions } from './http.js';
 import { Memo, SlidingWindowLimiter, startHttpSimulator, statusText, systemClock, urlHost } from './http.js';
-import { parseInstantMs } from './time.js';
+import { fnv1a, formatIsoSeconds, parseInstantMs } from './time.js';
 
 export const AURALYTIK_BASE_PATH = '/v1';
 export const AURALYTIK_DEMO_API_KEY = 'auralytik-demo-key';
@@ -29,10 +31,35 @@ export interface AuralytikSimulatorOptions extends SimulatorCommonOptions {
   rateLimit?: RateLimitOptions | false | undefined;
 }
 
+/** A new campaign: any field may be given; the rest is filled as {@link auralytikCampaign} does. */
+export type AuralytikCreateInput = Partial<AuralytikCampaignRecord>;
+/** Any field but the id. */
+export type AuralytikCampaignPatch = Partial<Omit<AuralytikCampaignRecord, 'id'>>;
+export type AuralytikChangeListener = ChangeListener<AuralytikCampaignRecord>;
+
 export interface AuralytikSimulator extends SimulatorBase {
   setDataset(records: readonly AuralytikCampaignInput[]): void;
+  /** Every campaign, in the order given to `setDataset`, then in creation order; a snapshot. */
   dataset(): readonly AuralytikCampaignRecord[];
   setRateLimit(limit: RateLimitOptions | false): void;
+  /**
+   * Creates a campaign and returns it. Without `id`: a new `camp_` + 6 hex digits, derived from the seed
+   * and a counter, so a run is repeatable. Without `createdAt`: now in whole seconds, never older than the
+   * newest campaign, so it is first in the list (see `headInstant`). An explicit `createdAt` is honoured
+   * (a tie with an existing campaign, or one in the past). Page numbers are offsets: every page after the
+   * new campaign's place shifts by one, as on the real API. Throws a RangeError on a duplicate id or an
+   * unparsable instant.
+   */
+  createCampaign(input?: AuralytikCreateInput): AuralytikCampaignRecord;
+  /** Removes the campaign from lists and detail (404 from now on); false when there was none. */
+  deleteCampaign(id: string): boolean;
+  /**
+   * Changes any field but the id and returns the new record, or null when there is no such campaign.
+   * A new `createdAt` moves the campaign to its new place in the list.
+   */
+  updateCampaign(id: string, patch: AuralytikCampaignPatch): AuralytikCampaignRecord | null;
+  /** Hears every create, delete and update, synchronously after it is applied; returns the unsubscribe. */
+  onChange(listener: AuralytikChangeListener): () => void;
 }
 
 interface Entry {
@@ -144,18 +171,28 @@ export async function startAuralytikSimulator(
   const pages = new Memo<ListPage>();
   const details = new Memo<string | null>();
 
-  let records: AuralytikCampaignRecord[] = [];
-  let sorted: Entry[] = [];
+  // `byId` keeps insertion order, which is what `dataset()` reports; `snapshot` is rebuilt lazily after a
+  // change so a caller's earlier snapshot never changes under it.
   let byId = new Map<string, AuralytikCampaignRecord>();
+  let snapshot: readonly AuralytikCampaignRecord[] | null = [];
+  let sorted: Entry[] = [];
+  let createdCount = 0;
+  const idSeed = options.seed ?? 2;
+  const feed = new ChangeFeed<AuralytikCampaignRecord>();
 
-  const setDataset = (inputs: readonly AuralytikCampaignInput[]): void => {
-    records = auralytikDataset(inputs);
-    sorted = records
-      .map((record) => ({ record, ms: parseInstantMs(record.createdAt) ?? 0 }))
-      .sort(compareEntries);
-    byId = new Map(records.map((record) => [record.id, record]));
+  // Dropping memoised pages and details is O(1); pages are recomputed from `sorted` on demand.
+  const invalidate = (): void => {
+    snapshot = null;
     pages.clear();
     details.clear();
+  };
+
+  const setDataset = (inputs: readonly AuralytikCampaignInput[]): void => {
+    const records = auralytikDataset(inputs);
+    sorted = records.map(entryOf).sort(compareEntries);
+    byId = new Map(records.map((record) => [record.id, record]));
+    invalidate();
+    snapshot = records;
   };
   setDataset(
     options.dataset ??
@@ -165,6 +202,60 @@ export async function startAuralytikSimulator(
         tieEvery: options.tieEvery,
       }),
   );
+
+  const newId = (): string => {
+    for (;;) {
+      createdCount += 1;
+      const id = `camp_${(fnv1a(`created:${idSeed}:${createdCount}`) & 0xffffff).toString(16).padStart(6, '0')}`;
+      if (!byId.has(id)) return id;
+    }
+  };
+
+  const removeEntry = (id: string): void => {
+    const index = sorted.findIndex((entry) => entry.record.id === id);
+    if (index >= 0) sorted.splice(index, 1);
+  };
+
+  const createCampaign = (input: AuralytikCreateInput = {}): AuralytikCampaignRecord => {
+    const id = input.id ?? newId();
+    if (byId.has(id)) throw new RangeError(`Auralytik already has a campaign with id ${id}`);
+    const head = sorted[0];
+    // Ties go by id descending in JS string order, so a new id keeps a tie at the head only if larger.
+    const createdMs = headInstant(now(), head?.ms, head === undefined || id > head.record.id);
+    const record = auralytikCampaign({
+      ...input,
+      id,
+      createdAt: input.createdAt ?? formatIsoSeconds(createdMs),
+    });
+    byId.set(id, record);
+    insertSorted(sorted, entryOf(record), compareEntries);
+    invalidate();
+    feed.emit({ kind: 'created', record });
+    return record;
+  };
+
+  const deleteCampaign = (id: string): boolean => {
+    const record = byId.get(id);
+    if (record === undefined) return false;
+    byId.delete(id);
+    removeEntry(id);
+    invalidate();
+    feed.emit({ kind: 'deleted', record });
+    return true;
+  };
+
+  const updateCampaign = (id: string, patch: AuralytikCampaignPatch): AuralytikCampaignRecord | null => {
+    const previous = byId.get(id);
+    if (previous === undefined) return null;
+    // The id is forced back: the type forbids it in a patch, but a cast caller must not re-key the record.
+    const record = auralytikCampaign({ ...previous, ...patch, id });
+    byId.set(id, record);
+    removeEntry(id);
+    insertSorted(sorted, entryOf(record), compareEntries);
+    invalidate();
+    feed.emit({ kind: 'updated', record, previous });
+    return record;
+  };
 
   const nextRequestId = (): string => {
     requestCounter += 1;
@@ -266,9 +357,20 @@ export async function startAuralytikSimulator(
     requests: http.requests,
     close: http.close,
     setDataset,
-    dataset: () => records,
+    dataset: () => {
+      snapshot ??= [...byId.values()];
+      return snapshot;
+    },
     setRateLimit: (limit) => {
       limiter = limit === false ? null : new SlidingWindowLimiter(limit);
     },
+    createCampaign,
+    deleteCampaign,
+    updateCampaign,
+    onChange: (listener) => feed.subscribe(listener),
   };
+}
+
+function entryOf(record: AuralytikCampaignRecord): Entry {
+  return { record, ms: parseInstantMs(record.createdAt) ?? 0 };
 }

@@ -5,6 +5,7 @@ import { startAuralytikSimulator } from './auralytik.js';
 
 export * from './altur.js';
 export * from './auralytik.js';
+export type { CampaignChange, ChangeListener } from './changes.js';
 export * from './data.js';
 export * from './faults.js';
 export type {
