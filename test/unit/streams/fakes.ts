@@ -1,8 +1,17 @@
+import { expect } from 'vitest';
 import type { Campaign, CampaignStatus, Provider } from '../../../src/domain/campaign.js';
 import { UpstreamUnavailableError } from '../../../src/errors.js';
-import { compareKeys, descendingDecimal, descendingText, type IdOrder, keyOf } from '../../../src/pagination/order.js';
+import type { Boundary } from '../../../src/pagination/order.js';
+import {
+  compareKeys,
+  descendingDecimal,
+  descendingText,
+  type IdOrder,
+  keyOf,
+} from '../../../src/pagination/order.js';
 import type { CursorCall, CursorPage } from '../../../src/streams/cursorStream.js';
 import type { NumberedCall, NumberedPage } from '../../../src/streams/pageNumberedStream.js';
+import type { CampaignStream, StreamHint } from '../../../src/streams/stream.js';
 
 /** The tie orders the two providers really use (see src/providers/{altur,auralytik}/index.ts). */
 export const TIE_ORDER: Record<Provider, IdOrder> = { ALTUR: descendingDecimal, AURALYTIK: descendingText };
@@ -119,7 +128,8 @@ export class FakePageApi {
     let list = this.store.list((item) => item.provider === this.provider && matches(item));
     if (!this.breakBounds) {
       const { createdAtMost, createdAtLeast } = call;
-      if (createdAtMost !== undefined) list = list.filter((item) => item.createdAt.getTime() <= createdAtMost);
+      if (createdAtMost !== undefined)
+        list = list.filter((item) => item.createdAt.getTime() <= createdAtMost);
       if (createdAtLeast !== undefined)
         list = list.filter((item) => item.createdAt.getTime() >= createdAtLeast);
     }
@@ -153,7 +163,11 @@ export class FakeCursorApi {
     const matches = this.options.matches ?? (() => true);
     const list = this.store.list((item) => item.provider === this.provider && matches(item));
     const position =
-      call.cursor === null ? (call.direction === 'next' ? 0 : list.length) : positionOf(list, call.cursor);
+      call.cursor === null
+        ? call.direction === 'next'
+          ? 0
+          : list.length
+        : positionOf(list, call.cursor, this.provider);
     const start = call.direction === 'next' ? position : Math.max(0, position - call.pageSize);
     const end = call.direction === 'next' ? Math.min(list.length, position + call.pageSize) : position;
     const hasMore = end < list.length;
@@ -183,17 +197,101 @@ function cursorBetween(list: readonly Campaign[], index: number): string {
 }
 
 /** The index of the first item after the cursor's gap, in the list as it is now. */
-function positionOf(list: readonly Campaign[], cursor: string): number {
+function positionOf(list: readonly Campaign[], cursor: string, provider: Provider): number {
   const [side, ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
     'a' | 'b',
     number,
     string,
   ];
-  const provider = list[0]?.provider ?? 'ALTUR';
   const key = { createdAtMs: ms, provider, providerId: id };
   const index = list.findIndex((item) => {
     const order = compareKeys(keyOf(item), key, TIE_ORDER[provider]);
     return side === 'a' ? order > 0 : order >= 0;
   });
   return index < 0 ? list.length : index;
+}
+
+/** What one page of a walk showed, in the shape the example tables spell out. */
+export interface PageSeen {
+  ids: string[];
+  moreBefore: boolean;
+  moreAfter: boolean;
+  total: number;
+  calls: number;
+}
+
+/**
+ * Drives one stream as the connection does: an edge's cursor carries the key of its campaign and the hint
+ * just after it (through encodeHint/decodeHint, as JSON); `after` reads on from there, `before` retreats it
+ * by one first. Pages come from the last page's last edge (next) or first edge (previous).
+ */
+export class StreamWalker {
+  private page: { items: Campaign[]; hintAfter: StreamHint[]; total: number } | null = null;
+
+  constructor(
+    private readonly stream: CampaignStream,
+    private readonly api: { calls: unknown[] },
+  ) {}
+
+  first(count: number): Promise<PageSeen> {
+    return this.read(null, this.stream.start, count, 'forward', null);
+  }
+
+  last(count: number): Promise<PageSeen> {
+    return this.read(null, this.stream.end, count, 'backward', null);
+  }
+
+  next(count: number): Promise<PageSeen> {
+    const page = this.current();
+    const index = page.items.length - 1;
+    return this.read(this.edgeKey(index), this.edgeHint(index), count, 'forward', page.total);
+  }
+
+  previous(count: number): Promise<PageSeen> {
+    const page = this.current();
+    const hint = this.stream.retreat(this.edgeHint(0));
+    return this.read(this.edgeKey(0), hint, count, 'backward', page.total);
+  }
+
+  private current() {
+    if (this.page === null || this.page.items.length === 0) throw new Error('no edge to page from');
+    return this.page;
+  }
+
+  private edgeKey(index: number): Boundary {
+    const item = this.current().items[index];
+    if (item === undefined) throw new Error('no such edge');
+    return { key: keyOf(item) };
+  }
+
+  private edgeHint(index: number): StreamHint {
+    const hint = this.current().hintAfter[index];
+    if (hint === undefined) throw new Error('no hint after the edge');
+    const wire: unknown = JSON.parse(JSON.stringify(this.stream.encodeHint(hint)));
+    const decoded = this.stream.decodeHint(wire, true);
+    if (decoded === null) throw new Error(`the stream refused its own hint ${JSON.stringify(wire)}`);
+    return decoded;
+  }
+
+  private async read(
+    boundary: Boundary | null,
+    hint: StreamHint,
+    count: number,
+    direction: 'forward' | 'backward',
+    knownTotal: number | null,
+  ): Promise<PageSeen> {
+    const before = this.api.calls.length;
+    const read = await this.stream.read({ boundary, hint, count, direction, knownTotal });
+    expect(read.hintBefore).toHaveLength(read.items.length);
+    expect(read.hintAfter).toHaveLength(read.items.length);
+    if (read.items.length > 0)
+      this.page = { items: read.items, hintAfter: read.hintAfter, total: read.total };
+    return {
+      ids: read.items.map((item) => item.providerId),
+      moreBefore: read.moreBefore,
+      moreAfter: read.moreAfter,
+      total: read.total,
+      calls: this.api.calls.length - before,
+    };
+  }
 }

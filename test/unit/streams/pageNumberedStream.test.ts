@@ -1,0 +1,395 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Campaign } from '../../../src/domain/campaign.js';
+import { KeysetTrust, PageNumberedStream } from '../../../src/streams/pageNumberedStream.js';
+import { at, campaign, FakePageApi, FakeStore, type PageSeen, StreamWalker, TIE_ORDER } from './fakes.js';
+
+const A = 'AURALYTIK';
+
+/** `[id, seconds]` pairs: Auralytik campaigns, listed newest first and, at a tie, by id descending. */
+const data = (...rows: [string, number][]): Campaign[] =>
+  rows.map(([id, seconds]) => campaign(A, id, at(seconds)));
+
+const SEVEN = data(['g', 70], ['f', 60], ['e', 50], ['d', 40], ['c', 30], ['b', 20], ['a', 10]);
+/** Five campaigns created in the same second, between h and a. */
+const TIES = data(['h', 90], ['v', 50], ['w', 50], ['x', 50], ['y', 50], ['z', 50], ['a', 10]);
+
+/** Ten campaigns newer than any in SEVEN: more than one widening of a small page's window can absorb. */
+const TEN_AT_HEAD = Array.from({ length: 10 }, (_, index): [string, number] => [`n${index}`, 80 + index]);
+
+type Change = (store: FakeStore) => void;
+const add =
+  (...rows: [string, number][]): Change =>
+  (store) => {
+    for (const item of data(...rows)) store.add(item);
+  };
+const remove =
+  (...ids: string[]): Change =>
+  (store) => {
+    for (const id of ids) store.delete(A, id);
+  };
+const clear: Change = (store) => {
+  for (const item of store.all()) store.delete(item.provider, item.providerId);
+};
+
+type Op = 'first' | 'last' | 'next' | 'previous';
+/** [operation, count, change made just before it (null: none), what the page shows] */
+type Step = [Op, number, Change | null, PageSeen];
+type KeysetMode = 'trusted' | 'broken' | 'none';
+
+const seen = (ids: string[], moreBefore: boolean, moreAfter: boolean, total: number, calls: number) => ({
+  ids,
+  moreBefore,
+  moreAfter,
+  total,
+  calls,
+});
+
+function setup(dataset: readonly Campaign[], mode: KeysetMode) {
+  const store = new FakeStore(dataset);
+  const api = new FakePageApi(store, A);
+  api.breakBounds = mode === 'broken';
+  const trust = mode === 'none' ? null : new KeysetTrust();
+  const stream = new PageNumberedStream({
+    key: 'AURALYTIK {}',
+    provider: A,
+    idOrder: TIE_ORDER.AURALYTIK,
+    fetchPage: api.fetchPage,
+    keyset: trust,
+  });
+  return { store, api, trust, stream, walker: new StreamWalker(stream, api) };
+}
+
+async function walk(dataset: readonly Campaign[], steps: readonly Step[], mode: KeysetMode = 'trusted') {
+  const { store, walker, trust } = setup(dataset, mode);
+  const pages: PageSeen[] = [];
+  for (const [op, count, change] of steps) {
+    change?.(store);
+    pages.push(await walker[op](count));
+  }
+  return { pages, trusted: trust?.trusted ?? null };
+}
+
+describe('PageNumberedStream walks', () => {
+  it.each<[string, readonly Campaign[], Step[]]>([
+    [
+      'forward, nothing changes',
+      SEVEN,
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        ['next', 3, null, seen(['d', 'c', 'b'], true, true, 7, 1)],
+        ['next', 3, null, seen(['a'], true, false, 7, 1)],
+      ],
+    ],
+    [
+      'backward, nothing changes (the end costs a probe for the total)',
+      SEVEN,
+      [
+        ['last', 3, null, seen(['c', 'b', 'a'], true, false, 7, 2)],
+        ['previous', 3, null, seen(['f', 'e', 'd'], true, true, 7, 1)],
+        ['previous', 3, null, seen(['g'], false, true, 7, 1)],
+      ],
+    ],
+    [
+      'zigzag, nothing changes',
+      SEVEN,
+      [
+        ['first', 2, null, seen(['g', 'f'], false, true, 7, 1)],
+        ['next', 3, null, seen(['e', 'd', 'c'], true, true, 7, 1)],
+        ['previous', 2, null, seen(['g', 'f'], false, true, 7, 1)],
+        ['next', 4, null, seen(['e', 'd', 'c', 'b'], true, true, 7, 1)],
+        ['next', 4, null, seen(['a'], true, false, 7, 1)],
+      ],
+    ],
+    [
+      'forward through a tie at one createdAt',
+      TIES,
+      [
+        ['first', 2, null, seen(['h', 'z'], false, true, 7, 1)],
+        ['next', 2, null, seen(['y', 'x'], true, true, 7, 1)],
+        ['next', 2, null, seen(['w', 'v'], true, true, 7, 1)],
+        ['next', 2, null, seen(['a'], true, false, 7, 1)],
+      ],
+    ],
+    [
+      'backward through a tie at one createdAt',
+      TIES,
+      [
+        ['last', 2, null, seen(['v', 'a'], true, false, 7, 2)],
+        ['previous', 2, null, seen(['x', 'w'], true, true, 7, 1)],
+        ['previous', 2, null, seen(['z', 'y'], true, true, 7, 1)],
+        ['previous', 2, null, seen(['h'], false, true, 7, 1)],
+      ],
+    ],
+    [
+      'forward, a tie half shown when one of it is deleted and one created in it',
+      TIES,
+      [
+        ['first', 3, null, seen(['h', 'z', 'y'], false, true, 7, 1)],
+        // yy lands above the boundary (not shown in this walk), wa below it.
+        [
+          'next',
+          2,
+          (store) => [remove('z')(store), add(['yy', 50], ['wa', 50])(store)],
+          seen(['x', 'wa'], true, true, 8, 1),
+        ],
+        ['next', 9, null, seen(['w', 'v', 'a'], true, false, 8, 1)],
+      ],
+    ],
+    [
+      'forward, the last campaign shown is deleted',
+      SEVEN,
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        ['next', 3, remove('e'), seen(['d', 'c', 'b'], true, true, 6, 2)],
+        ['next', 3, null, seen(['a'], true, false, 6, 1)],
+      ],
+    ],
+    [
+      'backward, the last campaign shown is deleted',
+      SEVEN,
+      [
+        ['last', 3, null, seen(['c', 'b', 'a'], true, false, 7, 2)],
+        ['previous', 3, remove('c'), seen(['f', 'e', 'd'], true, true, 6, 1)],
+        ['previous', 3, null, seen(['g'], false, true, 6, 1)],
+      ],
+    ],
+    [
+      "forward, the next page's whole window is deleted",
+      SEVEN,
+      [
+        ['first', 2, null, seen(['g', 'f'], false, true, 7, 1)],
+        ['next', 2, remove('e', 'd'), seen(['c', 'b'], true, true, 5, 1)],
+        ['next', 2, null, seen(['a'], true, false, 5, 1)],
+      ],
+    ],
+    [
+      'forward, the last shown and the whole next window are deleted',
+      SEVEN,
+      [
+        ['first', 2, null, seen(['g', 'f'], false, true, 7, 1)],
+        ['next', 2, remove('f', 'e', 'd'), seen(['c', 'b'], true, true, 4, 2)],
+        ['next', 2, null, seen(['a'], true, false, 4, 1)],
+      ],
+    ],
+    [
+      "backward, the previous page's whole window is deleted",
+      SEVEN,
+      [
+        ['last', 2, null, seen(['b', 'a'], true, false, 7, 2)],
+        ['previous', 2, remove('d', 'c', 'b'), seen(['f', 'e'], true, true, 4, 2)],
+        ['previous', 2, null, seen(['g'], false, true, 4, 1)],
+      ],
+    ],
+    [
+      'forward, one campaign created at the head between pages',
+      SEVEN,
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        ['next', 3, add(['n', 80]), seen(['d', 'c', 'b'], true, true, 8, 2)],
+        ['next', 3, null, seen(['a'], true, false, 8, 1)],
+      ],
+    ],
+    [
+      'forward, more campaigns created at the head than the window can absorb',
+      SEVEN,
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        [
+          'next',
+          3,
+          add(['n1', 80], ['n2', 90], ['n3', 100], ['n4', 110]),
+          seen(['d', 'c', 'b'], true, true, 11, 2),
+        ],
+        ['next', 3, null, seen(['a'], true, false, 11, 1)],
+      ],
+    ],
+    [
+      'backward, a campaign created at the head is reached',
+      SEVEN,
+      [
+        ['last', 3, null, seen(['c', 'b', 'a'], true, false, 7, 2)],
+        ['previous', 3, add(['n', 80]), seen(['f', 'e', 'd'], true, true, 8, 2)],
+        ['previous', 3, null, seen(['n', 'g'], false, true, 8, 1)],
+      ],
+    ],
+    [
+      'forward, the list shrinks to empty',
+      SEVEN,
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        ['next', 3, clear, seen([], false, false, 0, 2)],
+      ],
+    ],
+    [
+      'backward, the list shrinks to empty',
+      SEVEN,
+      [
+        ['last', 3, null, seen(['c', 'b', 'a'], true, false, 7, 2)],
+        ['previous', 3, clear, seen([], false, false, 0, 1)],
+      ],
+    ],
+    [
+      'forward, the first page changes under the walk',
+      SEVEN,
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        [
+          'next',
+          3,
+          (store) => [remove('g', 'f')(store), add(['n', 80])(store)],
+          seen(['d', 'c', 'b'], true, true, 6, 2),
+        ],
+        ['next', 3, null, seen(['a'], true, false, 6, 1)],
+      ],
+    ],
+    [
+      'a first page read again after it changed',
+      SEVEN,
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        [
+          'first',
+          3,
+          (store) => [remove('f')(store), add(['n', 80])(store)],
+          seen(['n', 'g', 'e'], false, true, 7, 1),
+        ],
+        ['next', 3, null, seen(['d', 'c', 'b'], true, true, 7, 1)],
+      ],
+    ],
+  ])('%s', async (_name, dataset, steps) => {
+    const { pages, trusted } = await walk(dataset, steps);
+    expect(pages).toEqual(steps.map((step) => step[3]));
+    expect(trusted).toBe(true);
+  });
+});
+
+describe('PageNumberedStream when the keyset bound cannot be used', () => {
+  it.each<[string, KeysetMode, Step[], boolean | null]>([
+    [
+      'a provider that ignores the bound: noticed, and the walk goes on by scanning offsets',
+      'broken',
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        ['next', 3, add(...TEN_AT_HEAD), seen(['d', 'c', 'b'], true, true, 17, 4)],
+        ['next', 3, null, seen(['a'], true, false, 17, 1)],
+      ],
+      false,
+    ],
+    [
+      'a provider that ignores the bound, backward',
+      'broken',
+      [
+        ['last', 3, null, seen(['c', 'b', 'a'], true, false, 7, 2)],
+        ['previous', 3, add(...TEN_AT_HEAD), seen(['f', 'e', 'd'], true, true, 17, 5)],
+        ['previous', 3, null, seen(['n1', 'n0', 'g'], true, true, 17, 1)],
+      ],
+      false,
+    ],
+    [
+      'a provider that keeps the bound: a keyset read after one widening',
+      'trusted',
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        ['next', 3, add(...TEN_AT_HEAD), seen(['d', 'c', 'b'], true, true, 17, 3)],
+        ['next', 3, null, seen(['a'], true, false, 17, 1)],
+      ],
+      true,
+    ],
+    [
+      'a provider without bounds: widening offset scans',
+      'none',
+      [
+        ['first', 3, null, seen(['g', 'f', 'e'], false, true, 7, 1)],
+        ['next', 3, add(...TEN_AT_HEAD), seen(['d', 'c', 'b'], true, true, 17, 3)],
+        ['next', 3, null, seen(['a'], true, false, 17, 1)],
+      ],
+      null,
+    ],
+  ])('%s', async (_name, mode, steps, trustedAfter) => {
+    const { pages, trusted } = await walk(SEVEN, steps, mode);
+    expect(pages).toEqual(steps.map((step) => step[3]));
+    expect(trusted).toBe(trustedAfter);
+  });
+
+  it('stops trusting the bound for every stream that shares the KeysetTrust', async () => {
+    const { store, api, trust, walker } = setup(SEVEN, 'broken');
+    await walker.first(3);
+    add(...TEN_AT_HEAD)(store);
+    await walker.next(3);
+    expect(trust?.trusted).toBe(false);
+    expect(api.calls.filter((call) => call.createdAtMost !== undefined)).toHaveLength(1);
+    // Later relocations never ask for a bound again.
+    add(['n', 80])(store);
+    remove('d')(store);
+    await walker.next(3);
+    expect(api.calls.filter((call) => call.createdAtMost !== undefined)).toHaveLength(1);
+  });
+});
+
+describe('PageNumberedStream properties', () => {
+  const changeArbitrary = fc.oneof(
+    fc.record({ kind: fc.constant('createAtHead' as const), count: fc.integer({ min: 1, max: 6 }) }),
+    fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }),
+    fc.record({ kind: fc.constant('tie' as const), pick: fc.nat() }),
+  );
+  const stepArbitrary = fc.record({
+    count: fc.integer({ min: 1, max: 12 }),
+    changes: fc.array(changeArbitrary, { maxLength: 3 }),
+  });
+
+  it.each<KeysetMode>(['trusted', 'broken', 'none'])(
+    'a forward walk to the end shows every surviving campaign once, in order (keyset %s)',
+    async (mode) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 40 }),
+          fc.array(stepArbitrary, { minLength: 1, maxLength: 30 }),
+          async (seconds, steps) => {
+            const { store, walker } = setup(
+              seconds.map((second, index) => campaign(A, `c${index}`, at(second))),
+              mode,
+            );
+            const deleted = new Set<string>();
+            const shown: string[] = [];
+            const shownMs: number[] = [];
+            const initial = new Set(store.all().map((item) => item.providerId));
+            let fresh = 0;
+            for (let index = 0; ; index++) {
+              const step = steps[index % steps.length] ?? { count: 5, changes: [] };
+              if (index > 0) {
+                for (const change of step.changes) {
+                  const all = store.all();
+                  const picked = all[change.pick % Math.max(1, all.length)];
+                  if (change.kind === 'createAtHead') {
+                    const top = all[0]?.createdAt.getTime() ?? at(0);
+                    for (let made = 0; made < change.count; made++)
+                      store.add(campaign(A, `n${fresh++}`, top + 1000 * (made + 1)));
+                  } else if (picked !== undefined && change.kind === 'delete') {
+                    store.delete(A, picked.providerId);
+                    deleted.add(picked.providerId);
+                  } else if (picked !== undefined) {
+                    store.add(campaign(A, `t${fresh++}`, picked.createdAt.getTime()));
+                  }
+                }
+              }
+              const page = index === 0 ? await walker.first(step.count) : await walker.next(step.count);
+              for (const id of page.ids) shown.push(id);
+              const items = store.all();
+              for (const id of page.ids) {
+                const item = items.find((candidate) => candidate.providerId === id);
+                if (item !== undefined) shownMs.push(item.createdAt.getTime());
+              }
+              if (!page.moreAfter || page.ids.length === 0) break;
+              expect(index).toBeLessThan(200);
+            }
+            expect(new Set(shown).size).toBe(shown.length);
+            for (const id of initial) if (!deleted.has(id)) expect(shown).toContain(id);
+            expect(shownMs).toEqual([...shownMs].sort((a, b) => b - a));
+          },
+        ),
+        { numRuns: 100 },
+      );
+    },
+  );
+});
