@@ -1,12 +1,13 @@
 import { expect } from 'vitest';
 import type { Campaign, CampaignStatus, Provider } from '../../../src/domain/campaign.js';
 import { UpstreamUnavailableError } from '../../../src/errors.js';
-import type { Boundary } from '../../../src/pagination/order.js';
 import {
+  type Boundary,
   compareKeys,
   descendingDecimal,
   descendingText,
   type IdOrder,
+  isBeyond,
   keyOf,
 } from '../../../src/pagination/order.js';
 import type { CursorCall, CursorPage } from '../../../src/streams/cursorStream.js';
@@ -177,8 +178,12 @@ export class FakeCursorApi {
       entries: list.slice(start, end),
       hasMore,
       hasPrevious,
-      nextCursor: hasMore ? cursorBetween(list, end) : null,
-      previousCursor: hasPrevious ? cursorBetween(list, start) : null,
+      nextCursor: hasMore ? (end > start ? cursorAt(list[end - 1], 'a') : cursorAt(list[end], 'b')) : null,
+      previousCursor: hasPrevious
+        ? end > start
+          ? cursorAt(list[start], 'b')
+          : cursorAt(list[start - 1], 'a')
+        : null,
     };
   };
 
@@ -187,11 +192,12 @@ export class FakeCursorApi {
   }
 }
 
-/** The cursor of the gap before list[index]: after the item before it, or before the item itself. */
-function cursorBetween(list: readonly Campaign[], index: number): string {
-  const before = list[index - 1];
-  const after = list[index];
-  const [side, item] = before !== undefined ? ['a', before] : ['b', after];
+/**
+ * A cursor for a gap, keyed on the page item beside it, as PROVIDER-NOTES assumes of Altur (and its simulator
+ * does): `next` is "after the page's last item", `previous` "before its first". Keyed on an item, a cursor
+ * stays where it was when other campaigns are created or deleted.
+ */
+function cursorAt(item: Campaign | undefined, side: 'a' | 'b'): string {
   if (item === undefined) throw new Error('no item beside the gap');
   return Buffer.from(JSON.stringify([side, item.createdAt.getTime(), item.providerId])).toString('base64url');
 }
@@ -214,8 +220,8 @@ function positionOf(list: readonly Campaign[], cursor: string, provider: Provide
 /** What one page of a walk showed, in the shape the example tables spell out. */
 export interface PageSeen {
   ids: string[];
-  moreBefore: boolean;
-  moreAfter: boolean;
+  /** More campaigns lie beyond the page in the read's direction (moreAfter forward, moreBefore backward). */
+  more: boolean;
   total: number;
   calls: number;
 }
@@ -227,6 +233,10 @@ export interface PageSeen {
  */
 export class StreamWalker {
   private page: { items: Campaign[]; hintAfter: StreamHint[]; total: number } | null = null;
+  /** The boundary of the last read (null: from the list's start or end). */
+  boundary: Boundary | null = null;
+  /** Both flags of the last read, the one opposite to its direction included. */
+  flags = { moreBefore: false, moreAfter: false };
 
   constructor(
     private readonly stream: CampaignStream,
@@ -241,16 +251,18 @@ export class StreamWalker {
     return this.read(null, this.stream.end, count, 'backward', null);
   }
 
-  next(count: number): Promise<PageSeen> {
+  /** After the last page's edge `edge` (default: its last, as a client paging on does). */
+  next(count: number, edge?: number): Promise<PageSeen> {
     const page = this.current();
-    const index = page.items.length - 1;
+    const index = edge ?? page.items.length - 1;
     return this.read(this.edgeKey(index), this.edgeHint(index), count, 'forward', page.total);
   }
 
-  previous(count: number): Promise<PageSeen> {
+  /** Before the last page's edge `edge` (default: its first). */
+  previous(count: number, edge = 0): Promise<PageSeen> {
     const page = this.current();
-    const hint = this.stream.retreat(this.edgeHint(0));
-    return this.read(this.edgeKey(0), hint, count, 'backward', page.total);
+    const hint = this.stream.retreat(this.edgeHint(edge));
+    return this.read(this.edgeKey(edge), hint, count, 'backward', page.total);
   }
 
   private current() {
@@ -281,6 +293,7 @@ export class StreamWalker {
     knownTotal: number | null,
   ): Promise<PageSeen> {
     const before = this.api.calls.length;
+    this.boundary = boundary;
     const read = await this.stream.read({ boundary, hint, count, direction, knownTotal });
     expect(read.hintBefore).toHaveLength(read.items.length);
     expect(read.hintAfter).toHaveLength(read.items.length);
@@ -288,10 +301,28 @@ export class StreamWalker {
       this.page = { items: read.items, hintAfter: read.hintAfter, total: read.total };
     return {
       ids: read.items.map((item) => item.providerId),
-      moreBefore: read.moreBefore,
-      moreAfter: read.moreAfter,
+      more: direction === 'forward' ? read.moreAfter : read.moreBefore,
       total: read.total,
       calls: this.api.calls.length - before,
     };
   }
+}
+
+/**
+ * What a read must return when nothing changes during it: the first `count` campaigns of `list` beyond the
+ * boundary (forward), or the last `count` before it (backward), and whether more lie beyond those.
+ */
+export function oracleRead(
+  list: readonly Campaign[],
+  boundary: Boundary | null,
+  count: number,
+  direction: 'forward' | 'backward',
+): { ids: string[]; more: boolean } {
+  const beyond =
+    boundary === null
+      ? list
+      : list.filter((item) => isBeyond(item, boundary, direction, TIE_ORDER[item.provider]));
+  const taken =
+    direction === 'forward' ? beyond.slice(0, count) : beyond.slice(Math.max(0, beyond.length - count));
+  return { ids: taken.map((item) => item.providerId), more: beyond.length > count };
 }
