@@ -239,15 +239,33 @@ function isAbortError(value: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
 
-/** Adds the errors a request collected without failing a field (a provider down, an item skipped). */
+/**
+ * Adds the errors a request collected without failing a field (a provider down, an item skipped), and says
+ * which providers' data came from the cache past its freshness because the provider failed or its quota was
+ * spent (`extensions.staleData`).
+ */
 function usePartialErrors(): Plugin<GatewayContext> {
   return {
     onExecute() {
       return {
         onExecuteDone({ args, result, setResult }) {
-          const partial = args.contextValue.partialErrors;
-          if (partial.length === 0 || isAsyncIterable(result)) return;
-          setResult({ ...result, errors: [...(result.errors ?? []), ...partial] });
+          const { partialErrors, staleData } = args.contextValue;
+          if ((partialErrors.length === 0 && staleData.size === 0) || isAsyncIterable(result)) return;
+          setResult({
+            ...result,
+            ...(partialErrors.length === 0 ? {} : { errors: [...(result.errors ?? []), ...partialErrors] }),
+            ...(staleData.size === 0
+              ? {}
+              : {
+                  extensions: {
+                    ...result.extensions,
+                    staleData: [...staleData].map(([provider, ageMs]) => ({
+                      provider,
+                      ageSeconds: Math.round(ageMs / 100) / 10,
+                    })),
+                  },
+                }),
+          });
         },
       };
     },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { FreshnessPolicy } from './cache/upstreamCache.js';
 import type { Provider } from './domain/campaign.js';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -78,6 +79,11 @@ export const environmentSchema = z.object({
   UPSTREAM_TIMEOUT_MS: positiveInt(10_000, 300_000),
   REQUEST_DEADLINE_MS: positiveInt(15_000, 600_000),
   UPSTREAM_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024, 256 * 1024 * 1024),
+  UPSTREAM_CACHE_MAX_BYTES: nonNegativeInt(32 * 1024 * 1024, 4 * 1024 * 1024 * 1024),
+  ALTUR_CACHE_FRESH_MS: nonNegativeInt(2000, 3_600_000),
+  AURALYTIK_CACHE_FRESH_MS: nonNegativeInt(2000, 3_600_000),
+  UPSTREAM_CACHE_STALE_WHILE_REVALIDATE_MS: nonNegativeInt(5000, 3_600_000),
+  UPSTREAM_CACHE_STALE_IF_ERROR_MS: nonNegativeInt(60_000, 86_400_000),
   GATEWAY_API_KEYS: list(z.string().min(16, { error: 'each key must be at least 16 characters' })),
   GRAPHQL_INTROSPECTION: booleanFlag,
   GRAPHIQL: booleanFlag,
@@ -118,6 +124,8 @@ export interface ProviderConfig {
   baseUrl: string;
   rateLimitPerSecond: number;
   maxConcurrency: number;
+  /** How long its answers may be reused by the shared upstream cache; absent or freshMs 0: not cached. */
+  freshness?: FreshnessPolicy;
 }
 
 /** What clients may send and how the gateway protects itself; see src/security. */
@@ -152,6 +160,8 @@ export interface Config {
   host: string;
   logLevel: Environment['LOG_LEVEL'];
   upstream: { timeoutMs: number; maxBodyBytes: number };
+  /** Bound on the shared upstream cache's memory tier; 0 turns the cache off. */
+  upstreamCacheMaxBytes: number;
   /** Bound on the upstream work of one GraphQL request, retries included. */
   requestDeadlineMs: number;
   /** Only the providers whose key is set: a provider without a key is not called at all. */
@@ -187,6 +197,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       baseUrl: env.ALTUR_BASE_URL,
       rateLimitPerSecond: env.ALTUR_RATE_LIMIT_PER_SECOND,
       maxConcurrency: env.ALTUR_MAX_CONCURRENCY,
+      freshness: freshness(env.ALTUR_CACHE_FRESH_MS, env),
     });
   }
   if (env.AURALYTIK_API_KEY !== undefined) {
@@ -196,6 +207,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       baseUrl: env.AURALYTIK_BASE_URL,
       rateLimitPerSecond: env.AURALYTIK_RATE_LIMIT_PER_SECOND,
       maxConcurrency: env.AURALYTIK_MAX_CONCURRENCY,
+      freshness: freshness(env.AURALYTIK_CACHE_FRESH_MS, env),
     });
   }
   if (providers.length === 0) {
@@ -211,6 +223,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     upstream: { timeoutMs: env.UPSTREAM_TIMEOUT_MS, maxBodyBytes: env.UPSTREAM_MAX_BODY_BYTES },
+    upstreamCacheMaxBytes: env.UPSTREAM_CACHE_MAX_BYTES,
     requestDeadlineMs: env.REQUEST_DEADLINE_MS,
     providers,
     graphiql: env.GRAPHIQL ?? !production,
@@ -252,4 +265,14 @@ function secretFromProviderKeys(providers: readonly ProviderConfig[]): string {
   const hash = createHash('sha256').update('campaign-gateway cursor secret');
   for (const { provider, apiKey } of providers) hash.update(`\u0000${provider}\u0000${apiKey}`);
   return hash.digest('base64url');
+}
+
+/** The stale bounds are shared by the providers and never shorter than the freshness itself. */
+function freshness(freshMs: number, env: Environment): FreshnessPolicy {
+  const staleWhileRevalidateMs = Math.max(freshMs, env.UPSTREAM_CACHE_STALE_WHILE_REVALIDATE_MS);
+  return {
+    freshMs,
+    staleWhileRevalidateMs,
+    staleIfErrorMs: Math.max(staleWhileRevalidateMs, env.UPSTREAM_CACHE_STALE_IF_ERROR_MS),
+  };
 }

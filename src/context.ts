@@ -15,6 +15,8 @@ export interface GatewayContext {
   /** Errors that do not stop a field from resolving (a failed provider, a skipped item), added to `errors`. */
   partialErrors: GraphQLError[];
   reportPartial(error: GraphQLError): void;
+  /** Providers whose answers came from the cache past their freshness, with the oldest age served (ms). */
+  staleData: Map<Provider, number>;
 }
 
 export function createContext(
@@ -32,6 +34,7 @@ export function createContext(
     seen.add(key);
     partialErrors.push(error);
   };
+  const staleData = new Map<Provider, number>();
   const scope = {
     signal: request.signal,
     requestId,
@@ -39,9 +42,12 @@ export function createContext(
     reportIssues: (issues: readonly ItemIssue[]) => {
       for (const issue of issues) reportPartial(skippedItemError(issue));
     },
+    noteStale: (provider: Provider, ageMs: number) => {
+      staleData.set(provider, Math.max(ageMs, staleData.get(provider) ?? 0));
+    },
   };
   const sessions = new Map(clients.map((client) => [client.provider, client.openSession(scope)] as const));
-  return { requestId, sessions, cursors, partialErrors, reportPartial };
+  return { requestId, sessions, cursors, partialErrors, reportPartial, staleData };
 }
 
 function skippedItemError(issue: ItemIssue): GraphQLError {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { type App, createApp } from './app.js';
+import { UpstreamCache } from './cache/upstreamCache.js';
 import type { Config } from './config.js';
 import { RATE_WINDOW_MS } from './http/upstreamClient.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -13,6 +14,8 @@ const SHARED_WINDOW_SLACK_MS = 50;
 
 export interface Gateway {
   app: App;
+  /** The shared upstream cache, when on: what learns of a change calls its `invalidate`. */
+  cache: UpstreamCache | undefined;
   clients: readonly ProviderClient[];
   metrics: Metrics;
   /** Closes upstream pools and Redis, and flushes traces; the HTTP server is the caller's. */
@@ -43,8 +46,18 @@ export async function createGateway(
           expectedReplicas: config.redis.expectedReplicas,
         });
 
+  const cache =
+    config.upstreamCacheMaxBytes === 0
+      ? undefined
+      : new UpstreamCache({
+          maxBytes: config.upstreamCacheMaxBytes,
+          redis: redis && { client: redis.redis, subscriber: redis.redis.duplicate(), prefix },
+          onLookup: (provider, outcome) => metrics.upstreamCacheLookup(provider, outcome),
+        });
+  if (cache !== undefined) metrics.watchUpstreamCache(() => cache.sizeBytes);
   const clients = createProviderClients(config.providers, {
     ...config.upstream,
+    ...(cache === undefined ? {} : { cache }),
     observer: metrics.upstream,
     onBreakerChange: (provider, state) =>
       logger[state === 'closed' ? 'info' : 'warn'](
@@ -85,11 +98,13 @@ export async function createGateway(
   });
   return {
     app,
+    cache,
     clients,
     metrics,
     async close() {
       await Promise.allSettled(clients.map((client) => client.close()));
       sharedRates?.close();
+      cache?.close();
       await redis?.close();
       await stopTracing?.();
     },

@@ -62,11 +62,19 @@ export interface GetOptions {
   requestId?: string | undefined;
   /** Epoch ms after which no attempt starts and no retry waits: the GraphQL request's own deadline. */
   deadline?: number | undefined;
+  /** Told when a cache answered with an entry older than its freshness allows (the provider failed). */
+  noteStale?: ((provider: Provider, ageMs: number) => void) | undefined;
 }
 
 type AttemptOptions = Omit<GetOptions, 'signal'>;
 
-export type GetResult = { found: true; body: unknown } | { found: false };
+/** `text` is the body as received, for caches that store it; `body` is its parse. */
+export type GetResult = { found: true; body: unknown; text: string } | { found: false };
+
+/** What a provider calls to GET a JSON document: the transport, or a cache in front of it. */
+export interface JsonGetter {
+  getJson(path: string, query: QueryParams, options?: GetOptions): Promise<GetResult>;
+}
 
 /**
  * The spacing the provider measures is by arrival, ours by departure; a little slack keeps network jitter
@@ -93,6 +101,7 @@ export class UpstreamClient {
   private readonly breaker: CircuitBreakerPolicy;
   /** GETs in flight, by path and query: identical requests share one call (one client = one credential). */
   private readonly inFlight = new Map<string, Promise<GetResult>>();
+  private queuedCount = 0;
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.provider = options.provider;
@@ -128,6 +137,11 @@ export class UpstreamClient {
     return breakerState(this.breaker);
   }
 
+  /** Requests waiting for a slot of the rate limit: how far behind its quota this process is. */
+  get queued(): number {
+    return this.queuedCount;
+  }
+
   /**
    * GET a JSON document. A 404 is `{ found: false }`; every other failure throws an UpstreamError. The same
    * GET already in flight (from any GraphQL request) is shared rather than sent again; a caller that gives
@@ -152,16 +166,24 @@ export class UpstreamClient {
   private async withRetries(path: string, query: QueryParams, options: AttemptOptions): Promise<GetResult> {
     this.budget.recordAttempt();
     for (let retries = 0; ; retries++) {
+      let waiting = true;
+      this.queuedCount++;
+      const started = () => {
+        if (waiting) this.queuedCount--;
+        waiting = false;
+      };
       try {
         return await this.breaker.execute(() =>
           this.concurrency(() =>
             this.throttle(async () => {
+              started();
               await this.options.sharedRateLimit?.acquire(options.deadline);
               return this.attempt(path, query, options);
             }),
           ),
         );
       } catch (error) {
+        started();
         if (error instanceof BrokenCircuitError) {
           throw new UpstreamUnavailableError(
             this.provider,
@@ -244,7 +266,7 @@ export class UpstreamClient {
     }
 
     if (statusCode === 404) return { found: false };
-    if (statusCode >= 200 && statusCode < 300) return { found: true, body: this.parseJson(text) };
+    if (statusCode >= 200 && statusCode < 300) return { found: true, body: this.parseJson(text), text };
     throw this.statusError(statusCode, response.headers, text);
   }
 

@@ -1,4 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CacheOutcome } from '../cache/upstreamCache.js';
+import type { Provider } from '../domain/campaign.js';
 import type { ProviderClient } from '../providers/provider.js';
 import { PROVIDER_MODULES } from '../providers/registry.js';
 import type { UpstreamObserver } from './upstreamObserver.js';
@@ -56,6 +58,24 @@ export function createMetrics() {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  const upstreamCacheLookups = new Counter({
+    name: 'gateway_upstream_cache_lookups_total',
+    help:
+      'Shared upstream cache lookups, by provider and result: fresh, stale (served while one refresh runs), ' +
+      'miss, shared (answered by a fetch already running), stale_if_error, saturated (stale served rather ' +
+      'than queueing for the quota).',
+    labelNames: ['provider', 'result'] as const,
+    registers: [registry],
+  });
+  let cacheBytes: () => number = () => 0;
+  new Gauge({
+    name: 'gateway_upstream_cache_bytes',
+    help: 'Size of the shared upstream cache in memory, as counted against UPSTREAM_CACHE_MAX_BYTES.',
+    registers: [registry],
+    collect() {
+      this.set(cacheBytes());
+    },
+  });
   let watched: readonly ProviderClient[] = [];
   new Gauge({
     name: 'gateway_upstream_circuit_state',
@@ -93,6 +113,12 @@ export function createMetrics() {
       requests.inc({ status: String(status) });
       requestDuration.observe(durationMs / 1000);
       for (const code of errorCodes) errors.inc({ code });
+    },
+    upstreamCacheLookup(provider: Provider, result: CacheOutcome) {
+      upstreamCacheLookups.inc({ provider, result });
+    },
+    watchUpstreamCache(size: () => number) {
+      cacheBytes = size;
     },
     cacheLookup(hit: boolean) {
       cacheLookups.inc({ result: hit ? 'hit' : 'miss' });

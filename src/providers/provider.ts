@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { UpstreamCache } from '../cache/upstreamCache.js';
 import type { ProviderConfig } from '../config.js';
 import type { Campaign, CampaignFilter, Provider } from '../domain/campaign.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from '../http/resilience.js';
@@ -15,6 +16,8 @@ export interface RequestScope {
   deadline: number;
   /** Invalid items a provider skipped while serving this request; reported as GraphQL errors. */
   reportIssues(issues: readonly ItemIssue[]): void;
+  /** A cache answered for the provider with data this old (ms), past its freshness. */
+  noteStale(provider: Provider, ageMs: number): void;
 }
 
 /** A provider's view of one GraphQL request: its loaders dedupe and cache within that request only. */
@@ -42,6 +45,8 @@ export interface ProviderDependencies {
   breaker?: BreakerOptions;
   onBreakerChange?: (provider: Provider, state: BreakerState) => void;
   observer?: UpstreamObserver;
+  /** The shared upstream cache; its absence means every read goes to the provider. */
+  cache?: UpstreamCache;
   /** The cluster-wide limit for a provider, when replicas share one (Redis). */
   sharedRateLimit?: (provider: Provider, limitPerSecond: number) => SharedRateLimit;
 }

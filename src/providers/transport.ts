@@ -1,6 +1,15 @@
+import type { FreshnessPolicy, UpstreamCache } from '../cache/upstreamCache.js';
 import type { ProviderConfig } from '../config.js';
-import { UpstreamClient, type UpstreamClientOptions } from '../http/upstreamClient.js';
+import type { BreakerState } from '../http/resilience.js';
+import { type JsonGetter, UpstreamClient, type UpstreamClientOptions } from '../http/upstreamClient.js';
+import { SHARED_PAGE_SIZE } from '../streams/stream.js';
 import type { ProviderDependencies } from './provider.js';
+
+/** What a provider's HTTP code talks to: GETs (through the shared cache when there is one), and its health. */
+export interface ProviderTransport extends JsonGetter {
+  readonly breakerState: BreakerState;
+  close(): Promise<void>;
+}
 
 /**
  * A provider's transport from its configuration and the process-wide dependencies. The provider adds only
@@ -10,10 +19,10 @@ export function createTransport(
   config: ProviderConfig,
   dependencies: ProviderDependencies,
   own: Pick<UpstreamClientOptions, 'authorize' | 'retryAfterFromBody'>,
-): UpstreamClient {
+): ProviderTransport {
   const { dispatcher, retry, breaker, onBreakerChange, observer, sharedRateLimit, timeoutMs, maxBodyBytes } =
     dependencies;
-  return new UpstreamClient({
+  const client = new UpstreamClient({
     provider: config.provider,
     baseUrl: config.baseUrl,
     timeoutMs,
@@ -30,4 +39,32 @@ export function createTransport(
       : { sharedRateLimit: sharedRateLimit(config.provider, config.rateLimitPerSecond) }),
     onBreakerChange: (state) => onBreakerChange?.(config.provider, state),
   });
+  const cached = cachedGetter(dependencies.cache, config, client);
+  return {
+    getJson: (path, query, options) => cached.getJson(path, query, options),
+    get breakerState() {
+      return client.breakerState;
+    },
+    close: () => client.close(),
+  };
+}
+
+function cachedGetter(
+  cache: UpstreamCache | undefined,
+  config: ProviderConfig,
+  client: UpstreamClient,
+): JsonGetter {
+  const policy: FreshnessPolicy | undefined = config.freshness;
+  if (cache === undefined || policy === undefined || policy.freshMs === 0) return client;
+  return cache.forProvider(config.provider, config.apiKey, policy, client, config.rateLimitPerSecond);
+}
+
+/** The upstream page size the provider's streams should use: fixed when a shared cache is in front. */
+export function alignedPageSize(
+  config: ProviderConfig,
+  dependencies: ProviderDependencies,
+): number | undefined {
+  return dependencies.cache !== undefined && (config.freshness?.freshMs ?? 0) > 0
+    ? SHARED_PAGE_SIZE
+    : undefined;
 }

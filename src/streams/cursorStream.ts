@@ -27,6 +27,11 @@ export interface CursorStreamOptions {
   provider: Provider;
   idOrder: IdOrder;
   fetchPage: (call: CursorCall) => Promise<CursorPage>;
+  /**
+   * Ask for pages of this size whatever the read needs, so that readers near the same anchor send the
+   * provider the same requests (which a shared cache then answers once). Absent: as much as the read needs.
+   */
+  alignedPageSize?: number | undefined;
 }
 
 /** A place in a cursor-paginated list that the provider can start a page from. */
@@ -86,8 +91,10 @@ export class CursorStream implements CampaignStream {
   readonly provider: Provider;
   readonly idOrder: IdOrder;
   private readonly fetchPage: (call: CursorCall) => Promise<CursorPage>;
+  private readonly alignedPageSize: number | undefined;
 
   constructor(options: CursorStreamOptions) {
+    this.alignedPageSize = options.alignedPageSize;
     this.key = options.key;
     this.provider = options.provider;
     this.idOrder = options.idOrder;
@@ -252,7 +259,7 @@ export class CursorStream implements CampaignStream {
     const page = await this.fetchPage({
       cursor: anchor.kind === 'cursor' ? anchor.cursor : null,
       direction,
-      pageSize,
+      pageSize: this.alignedPageSize ?? pageSize,
     });
     return direction === 'next'
       ? { page, before: anchor, after: nextAnchor(page) }

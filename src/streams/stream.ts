@@ -57,3 +57,9 @@ export interface CampaignStream {
   decodeHint(wire: unknown, bounded: boolean): StreamHint | null;
   read(request: StreamReadRequest): Promise<StreamRead>;
 }
+
+/**
+ * The upstream page size streams use when a shared cache is in front of the providers: one size for every
+ * reader, so that nearby pages of different people are the same upstream request.
+ */
+export const SHARED_PAGE_SIZE = 100;

@@ -53,6 +53,9 @@ describe.skipIf(redisBinary === null)('two replicas sharing one Redis', () => {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: `test-${process.pid}`,
       RESPONSE_CACHE_TTL_MS: '60000',
+      // These tests count upstream calls of the rate limit and the per-key response cache alone; the shared
+      // upstream cache, which would answer another key's identical page, has its own tests.
+      UPSTREAM_CACHE_MAX_BYTES: '0',
     };
     gateways.push(await spawnGateway(env), await spawnGateway(env));
     // Both replicas connected and counted each other (heartbeats every 2 s).

@@ -1,10 +1,9 @@
 import type { ProviderConfig } from '../../config.js';
 import type { AlturCampaign, CampaignChannel } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
-import type { UpstreamClient } from '../../http/upstreamClient.js';
 import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
-import { createTransport } from '../transport.js';
+import { createTransport, type ProviderTransport } from '../transport.js';
 import { alturIntegrationToChannel, mapAlturDetail, mapAlturItem } from './mapping.js';
 import { parseAlturDetail, parseAlturList } from './schemas.js';
 
@@ -42,7 +41,7 @@ export function apiKeyAuth(apiKey: string) {
 }
 
 export class AlturHttp {
-  private readonly http: UpstreamClient;
+  private readonly http: ProviderTransport;
 
   constructor(config: ProviderConfig, dependencies: ProviderDependencies) {
     this.http = createTransport(config, dependencies, {

@@ -5,6 +5,7 @@ import type { CampaignStream } from '../../streams/stream.js';
 import { createLookupLoader, createRequestLoader, ListedCampaigns } from '../loaders.js';
 import { expressible } from '../planning.js';
 import type { ProviderClient, ProviderModule, ProviderSession, RequestScope } from '../provider.js';
+import { alignedPageSize } from '../transport.js';
 import { AlturHttp, type AlturListFilter, type AlturListResult } from './client.js';
 import { domainChannelToAlturIntegration, domainStatusToAltur } from './mapping.js';
 
@@ -52,6 +53,7 @@ class AlturSession implements ProviderSession {
   constructor(
     private readonly http: AlturHttp,
     private readonly scope: RequestScope,
+    private readonly pageSize: number | undefined,
   ) {
     this.lookups = createLookupLoader((id) =>
       this.listed.lookup(id, (missing) => this.http.get(missing, this.scope)),
@@ -74,6 +76,7 @@ class AlturSession implements ProviderSession {
       const key = `ALTUR ${JSON.stringify(query)}`;
       return new CursorStream({
         key,
+        alignedPageSize: this.pageSize,
         provider: 'ALTUR',
         idOrder: ALTUR_TIE_ORDER,
         fetchPage: (call) => this.pages.load(JSON.stringify({ filter: query, call })),
@@ -84,14 +87,17 @@ class AlturSession implements ProviderSession {
 
 class AlturClient implements ProviderClient {
   readonly provider = 'ALTUR';
-  constructor(private readonly http: AlturHttp) {}
+  constructor(
+    private readonly http: AlturHttp,
+    private readonly pageSize: number | undefined,
+  ) {}
 
   get breakerState() {
     return this.http.breakerState;
   }
 
   openSession(scope: RequestScope): ProviderSession {
-    return new AlturSession(this.http, scope);
+    return new AlturSession(this.http, scope, this.pageSize);
   }
 
   close() {
@@ -103,5 +109,6 @@ export const altur: ProviderModule = {
   provider: 'ALTUR',
   parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
   typeName: 'AlturCampaign',
-  createClient: (config, dependencies) => new AlturClient(new AlturHttp(config, dependencies)),
+  createClient: (config, dependencies) =>
+    new AlturClient(new AlturHttp(config, dependencies), alignedPageSize(config, dependencies)),
 };

@@ -1,10 +1,10 @@
 import type { ProviderConfig } from '../../config.js';
 import type { AuralytikCampaign } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
-import type { QueryParams, UpstreamClient } from '../../http/upstreamClient.js';
+import type { QueryParams } from '../../http/upstreamClient.js';
 import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
-import { createTransport } from '../transport.js';
+import { createTransport, type ProviderTransport } from '../transport.js';
 import { mapAuralytikItem } from './mapping.js';
 import { parseAuralytikDetail, parseAuralytikError, parseAuralytikList } from './schemas.js';
 
@@ -35,7 +35,7 @@ export function bearerAuth(apiKey: string) {
 }
 
 export class AuralytikHttp {
-  private readonly http: UpstreamClient;
+  private readonly http: ProviderTransport;
 
   constructor(config: ProviderConfig, dependencies: ProviderDependencies) {
     this.http = createTransport(config, dependencies, {

@@ -5,6 +5,7 @@ import type { CampaignStream } from '../../streams/stream.js';
 import { createLookupLoader, createRequestLoader, ListedCampaigns } from '../loaders.js';
 import { expressible } from '../planning.js';
 import type { ProviderClient, ProviderModule, ProviderSession, RequestScope } from '../provider.js';
+import { alignedPageSize } from '../transport.js';
 import { AuralytikHttp, type AuralytikListQuery, type AuralytikListResult } from './client.js';
 import { domainChannelToAuralytik, domainStatusToAuralytik } from './mapping.js';
 
@@ -63,6 +64,7 @@ class AuralytikSession implements ProviderSession {
   constructor(
     private readonly http: AuralytikHttp,
     private readonly scope: RequestScope,
+    private readonly pageSize: number | undefined,
     private readonly keyset: KeysetTrust,
   ) {
     this.lookups = createLookupLoader((id) =>
@@ -82,6 +84,7 @@ class AuralytikSession implements ProviderSession {
       const key = `AURALYTIK ${JSON.stringify(query)}`;
       return new PageNumberedStream({
         key,
+        alignedPageSize: this.pageSize,
         provider: 'AURALYTIK',
         idOrder: AURALYTIK_TIE_ORDER,
         keyset: this.keyset,
@@ -97,14 +100,17 @@ class AuralytikSession implements ProviderSession {
 class AuralytikClient implements ProviderClient {
   readonly provider = 'AURALYTIK';
   private readonly keyset = new KeysetTrust();
-  constructor(private readonly http: AuralytikHttp) {}
+  constructor(
+    private readonly http: AuralytikHttp,
+    private readonly pageSize: number | undefined,
+  ) {}
 
   get breakerState() {
     return this.http.breakerState;
   }
 
   openSession(scope: RequestScope): ProviderSession {
-    return new AuralytikSession(this.http, scope, this.keyset);
+    return new AuralytikSession(this.http, scope, this.pageSize, this.keyset);
   }
 
   close() {
@@ -116,5 +122,6 @@ export const auralytik: ProviderModule = {
   provider: 'AURALYTIK',
   parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
   typeName: 'AuralytikCampaign',
-  createClient: (config, dependencies) => new AuralytikClient(new AuralytikHttp(config, dependencies)),
+  createClient: (config, dependencies) =>
+    new AuralytikClient(new AuralytikHttp(config, dependencies), alignedPageSize(config, dependencies)),
 };

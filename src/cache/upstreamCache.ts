@@ -1,0 +1,350 @@
+// About 300 lines on purpose: the two tiers, the freshness rules and the single refresh per key are one
+// policy, and reading it in one place is how its bounds are checked.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { PROVIDERS, type Provider } from '../domain/campaign.js';
+import { UpstreamError } from '../errors.js';
+import type { GetOptions, GetResult, JsonGetter, QueryParams } from '../http/upstreamClient.js';
+
+/** How long a provider's answers may be reused. */
+export interface FreshnessPolicy {
+  /** Younger entries answer without a call. */
+  freshMs: number;
+  /** Entries up to this age answer at once while one refresh runs in the background. */
+  staleWhileRevalidateMs: number;
+  /** Entries up to this age answer when the provider fails or its quota is spent, marked stale. */
+  staleIfErrorMs: number;
+}
+
+export type CacheOutcome = 'fresh' | 'stale' | 'miss' | 'stale_if_error' | 'saturated' | 'shared';
+
+export interface UpstreamCacheOptions {
+  /** Bound on the memory tier, counted as the bodies' size in bytes times HEAP_FACTOR. */
+  maxBytes: number;
+  /** The shared tier: replicas read each other's entries and refresh each key once between them. */
+  redis?: { client: Redis; subscriber: Redis; prefix: string } | undefined;
+  now?: () => number;
+  onLookup?: (provider: Provider, outcome: CacheOutcome) => void;
+}
+
+/** The upstream a cached getter reads through: it must say how far behind its quota it is. */
+export interface QueuedGetter extends JsonGetter {
+  /** Requests waiting for a rate-limit slot. */
+  readonly queued: number;
+}
+
+interface Entry {
+  storedAt: number;
+  result: GetResult;
+  /** Size of the body as received. */
+  bytes: number;
+}
+
+/** A parsed JSON body takes a few times its text's size on the heap. */
+const HEAP_FACTOR = 3;
+/** Past this queueing delay, a stale answer within the error bound beats waiting for the quota. */
+const SATURATED_WAIT_MS = 150;
+/** How long a replica waits for another replica that is already fetching the same key. */
+const SHARED_FILL_WAIT_MS = 1000;
+const SHARED_FILL_POLL_MS = 20;
+const LOCK_MS = 5000;
+
+/**
+ * A shared cache of upstream GETs (list pages and lookups), keyed by the request and the identity of the
+ * provider credential it was sent with, so gateways holding different keys never share an entry. Every
+ * client of a gateway reads the same provider data through the gateway's own keys, so one answer can serve
+ * all of them for a short while. In memory, bounded by bytes; Redis is the shared tier when configured.
+ * Each provider gets its own getter with its own freshness.
+ */
+export class UpstreamCache {
+  private readonly memory: LRUCache<string, Entry>;
+  private readonly now: () => number;
+  /** Keys being fetched or refreshed by this process: one call per key at a time. */
+  private readonly filling = new Map<string, Promise<Entry>>();
+  /** Bumped by invalidation; part of every key, so a bump drops a provider's entries everywhere. */
+  private readonly generations = new Map<Provider, number>();
+
+  constructor(private readonly options: UpstreamCacheOptions) {
+    this.memory = new LRUCache<string, Entry>({
+      maxSize: Math.max(1, options.maxBytes),
+      sizeCalculation: (entry, key) => Math.max(1, entry.bytes * HEAP_FACTOR + key.length),
+    });
+    this.now = options.now ?? Date.now;
+    this.listenForInvalidations();
+  }
+
+  /** A getter for one provider that reads through this cache. */
+  forProvider(
+    provider: Provider,
+    credential: string,
+    policy: FreshnessPolicy,
+    upstream: QueuedGetter,
+    rateLimitPerSecond: number,
+  ): JsonGetter {
+    const credentialId = createHash('sha256')
+      .update(`${provider}\u0000${credential}`)
+      .digest('base64url')
+      .slice(0, 16);
+    return {
+      getJson: (path, query, options = {}) =>
+        this.get({ provider, credentialId, policy, upstream, rateLimitPerSecond }, path, query, options),
+    };
+  }
+
+  /**
+   * The hook for changes the gateway learns of (live events): drops every entry of the provider, here and,
+   * through Redis, on every replica. A change to one campaign can move it in any list of its provider, so the
+   * provider's lists go together.
+   */
+  async invalidate(provider: Provider): Promise<void> {
+    this.bump(provider, (this.generations.get(provider) ?? 0) + 1);
+    const redis = this.options.redis;
+    if (redis === undefined) return;
+    try {
+      const next = await redis.client.incr(`${redis.prefix}:upstream-generation:${provider}`);
+      this.bump(provider, next);
+      await redis.client.publish(`${redis.prefix}:upstream-invalidate`, `${provider} ${next}`);
+    } catch {
+      // Redis away: the other replicas keep their entries until they age out (staleIfErrorMs at most).
+    }
+  }
+
+  get sizeBytes(): number {
+    return this.memory.calculatedSize;
+  }
+
+  private async get(
+    source: Source,
+    path: string,
+    query: QueryParams,
+    options: GetOptions,
+  ): Promise<GetResult> {
+    const key = this.keyOf(source, path, query);
+    const { policy, provider } = source;
+    const entry = this.memory.get(key) ?? (await this.readShared(key));
+    const age = entry === undefined ? Number.POSITIVE_INFINITY : this.now() - entry.storedAt;
+    if (entry !== undefined && age < policy.freshMs) return this.answer(source, 'fresh', entry);
+    if (entry !== undefined && age < policy.staleWhileRevalidateMs) {
+      this.refreshInBackground(source, key, path, query, options);
+      return this.answer(source, 'stale', entry);
+    }
+    const saturated = (source.upstream.queued * 1000) / source.rateLimitPerSecond > SATURATED_WAIT_MS;
+    if (entry !== undefined && age < policy.staleIfErrorMs && saturated) {
+      this.refreshInBackground(source, key, path, query, options);
+      options.noteStale?.(provider, age);
+      return this.answer(source, 'saturated', entry);
+    }
+    try {
+      const filled = await this.fill(source, key, path, query, options, 'interactive');
+      return this.answer(source, filled.shared ? 'shared' : 'miss', filled.entry);
+    } catch (error) {
+      if (entry === undefined || age >= policy.staleIfErrorMs || !(error instanceof UpstreamError))
+        throw error;
+      options.noteStale?.(provider, age);
+      return this.answer(source, 'stale_if_error', entry);
+    }
+  }
+
+  private answer(source: Source, outcome: CacheOutcome, entry: Entry): GetResult {
+    this.options.onLookup?.(source.provider, outcome);
+    return entry.result;
+  }
+
+  /**
+   * One call per key at a time in this process; with Redis, one per key across replicas: a replica that
+   * finds another already fetching waits briefly for its entry instead of spending quota on the same page.
+   */
+  private async fill(
+    source: Source,
+    key: string,
+    path: string,
+    query: QueryParams,
+    options: GetOptions,
+    mode: 'interactive' | 'background',
+  ): Promise<{ entry: Entry; shared: boolean }> {
+    const running = this.filling.get(key);
+    if (running !== undefined) return { entry: await running, shared: true };
+    const task = (async () => {
+      const locked = await this.lock(key);
+      if (locked === false) {
+        // Another replica is fetching this key: a request waits briefly for its answer; a refresh leaves it.
+        const theirs =
+          mode === 'interactive' ? await this.awaitShared(key, options.deadline) : this.memory.get(key);
+        if (theirs !== undefined) return theirs;
+      }
+      try {
+        const result = await source.upstream.getJson(path, query, options);
+        const entry: Entry = { storedAt: this.now(), result, bytes: result.found ? result.text.length : 0 };
+        this.memory.set(key, entry);
+        await this.writeShared(key, entry, source.policy.staleIfErrorMs);
+        return entry;
+      } finally {
+        if (locked === true) await this.unlock(key);
+      }
+    })();
+    this.filling.set(key, task);
+    const forget = () => this.filling.delete(key);
+    task.then(forget, forget);
+    return { entry: await task, shared: false };
+  }
+
+  /** Interactive requests go first: a refresh runs only while the provider's quota has room for it. */
+  private refreshInBackground(
+    source: Source,
+    key: string,
+    path: string,
+    query: QueryParams,
+    options: GetOptions,
+  ): void {
+    if (this.filling.has(key) || source.upstream.queued > 0) return;
+    const background: GetOptions = { requestId: options.requestId, deadline: this.now() + LOCK_MS };
+    // A failed refresh leaves the entry answering within its bounds; the next request tries again.
+    this.fill(source, key, path, query, background, 'background').catch(() => undefined);
+  }
+
+  private keyOf(source: Source, path: string, query: QueryParams): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.append(name, value);
+    params.sort();
+    const generation = this.generations.get(source.provider) ?? 0;
+    return `${source.provider}:${generation}:${source.credentialId}:${path}?${params}`;
+  }
+
+  private bump(provider: Provider, generation: number): void {
+    if (generation <= (this.generations.get(provider) ?? 0)) return;
+    this.generations.set(provider, generation);
+    for (const key of this.memory.keys()) if (key.startsWith(`${provider}:`)) this.memory.delete(key);
+  }
+
+  /** Stops listening for other replicas' invalidations. */
+  close(): void {
+    this.options.redis?.subscriber.disconnect();
+  }
+
+  /**
+   * Other replicas' invalidations arrive by Redis pub/sub; on every (re)connect the current generations are
+   * read, so one missed while Redis was away still applies. Without Redis nothing is shared to invalidate.
+   */
+  private listenForInvalidations(): void {
+    const redis = this.options.redis;
+    if (redis === undefined) return;
+    const apply = (provider: string | undefined, generation: number) => {
+      const known = PROVIDERS.find((candidate) => candidate === provider);
+      if (known !== undefined && Number.isSafeInteger(generation)) this.bump(known, generation);
+    };
+    redis.subscriber.on('message', (_channel: string, message: string) => {
+      const [provider, generation] = message.split(' ');
+      apply(provider, Number(generation));
+    });
+    redis.subscriber.on('ready', () => {
+      redis.subscriber.subscribe(`${redis.prefix}:upstream-invalidate`).catch(() => undefined);
+      for (const provider of PROVIDERS) {
+        redis.client
+          .get(`${redis.prefix}:upstream-generation:${provider}`)
+          .then((value) => value !== null && apply(provider, Number(value)))
+          .catch(() => undefined);
+      }
+    });
+  }
+
+  // The shared tier. Every Redis failure is a miss or a no-op: the memory tier keeps serving.
+
+  private async readShared(key: string): Promise<Entry | undefined> {
+    const redis = this.options.redis;
+    if (redis === undefined) return undefined;
+    try {
+      const raw = await redis.client.get(`${redis.prefix}:upstream:${key}`);
+      const entry = raw === null ? undefined : decodeEntry(raw);
+      if (entry !== undefined) this.memory.set(key, entry);
+      return entry;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async writeShared(key: string, entry: Entry, keepMs: number): Promise<void> {
+    const redis = this.options.redis;
+    if (redis === undefined) return;
+    try {
+      await redis.client.set(
+        `${redis.prefix}:upstream:${key}`,
+        encodeEntry(entry),
+        'PX',
+        Math.max(1, keepMs),
+      );
+    } catch {
+      // Not shared this time.
+    }
+  }
+
+  /** True: this replica holds the key's lock; false: another does; null: no shared tier (or it is away). */
+  private async lock(key: string): Promise<boolean | null> {
+    const redis = this.options.redis;
+    if (redis === undefined) return null;
+    try {
+      const set = await redis.client.set(`${redis.prefix}:upstream-lock:${key}`, '1', 'PX', LOCK_MS, 'NX');
+      return set === 'OK';
+    } catch {
+      return null;
+    }
+  }
+
+  private async unlock(key: string): Promise<void> {
+    const redis = this.options.redis;
+    if (redis === undefined) return;
+    try {
+      await redis.client.del(`${redis.prefix}:upstream-lock:${key}`);
+    } catch {
+      // The lock expires by itself.
+    }
+  }
+
+  /**
+   * Waits for the replica holding the key's lock to store its answer, as long as it holds the lock (it may
+   * be queued behind the quota) and the request's deadline allows. Undefined: fetch it yourself.
+   */
+  private async awaitShared(key: string, deadline: number | undefined): Promise<Entry | undefined> {
+    const redis = this.options.redis;
+    if (redis === undefined) return undefined;
+    const since = this.now();
+    const until = Math.min(since + LOCK_MS, deadline ?? Number.POSITIVE_INFINITY);
+    while (this.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, SHARED_FILL_POLL_MS));
+      const entry = await this.readShared(key);
+      if (entry !== undefined && entry.storedAt >= since - SHARED_FILL_WAIT_MS) return entry;
+      try {
+        if ((await redis.client.exists(`${redis.prefix}:upstream-lock:${key}`)) === 0) return undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+}
+
+interface Source {
+  provider: Provider;
+  credentialId: string;
+  policy: FreshnessPolicy;
+  upstream: QueuedGetter;
+  rateLimitPerSecond: number;
+}
+
+/** `storedAt`, then `1` and the body as received, or `0` for not found. */
+function encodeEntry(entry: Entry): string {
+  return entry.result.found ? `${entry.storedAt} 1 ${entry.result.text}` : `${entry.storedAt} 0`;
+}
+
+function decodeEntry(raw: string): Entry | undefined {
+  const first = raw.indexOf(' ');
+  const storedAt = Number(raw.slice(0, first));
+  if (!Number.isFinite(storedAt)) return undefined;
+  if (raw.slice(first + 1, first + 2) === '0') return { storedAt, result: { found: false }, bytes: 0 };
+  const text = raw.slice(first + 3);
+  try {
+    return { storedAt, result: { found: true, body: JSON.parse(text), text }, bytes: text.length };
+  } catch {
+    return undefined;
+  }
+}
