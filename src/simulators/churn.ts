@@ -20,6 +20,8 @@ export interface ChurnTargets {
 }
 
 export interface Churn {
+  /** Time between rounds. */
+  readonly intervalMs: number;
   /** Runs one round now, as the timer would: for tests that must not wait on time. */
   tick(): void;
   /** Changes made so far, over all simulators. */
@@ -139,6 +141,7 @@ export function startChurn(targets: ChurnTargets, options: ChurnOptions = {}): C
   else timer = setInterval(tick, intervalMs).unref();
 
   return {
+    intervalMs,
     tick,
     get changes() {
       return changes;
@@ -148,4 +151,25 @@ export function startChurn(targets: ChurnTargets, options: ChurnOptions = {}): C
     },
     stop,
   };
+}
+
+/**
+ * Whether a dev script should churn: on unless `DEMO_CHANGES=off` (or `false`/`0`) or `--static` is
+ * given, so the demo shows a living list by default. Any other value of the variable is refused, so a
+ * typo does not silently leave the churn on.
+ */
+export function churnRequested(env: NodeJS.ProcessEnv, argv: readonly string[]): boolean {
+  if (argv.includes('--static')) return false;
+  const raw = env.DEMO_CHANGES?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  throw new RangeError(`DEMO_CHANGES must be on or off, got ${JSON.stringify(env.DEMO_CHANGES)}`);
+}
+
+/** The one line the dev scripts log when churn is on, saying how to turn it off. */
+export function churnNotice(intervalMs: number): string {
+  return (
+    `simulated data changes every ${intervalMs / 1000} s (a new campaign at each provider's head and a ` +
+    'status change); DEMO_CHANGES=off or --static keeps it still'
+  );
 }

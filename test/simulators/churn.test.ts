@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Churn } from '../../src/simulators/churn.js';
-import { startChurn } from '../../src/simulators/churn.js';
+import { churnRequested, startChurn } from '../../src/simulators/churn.js';
 import type { Simulators } from '../../src/simulators/index.js';
 import { startSimulators } from '../../src/simulators/index.js';
 import { arr, get, obj } from './helpers.js';
@@ -151,5 +151,25 @@ describe('startChurn', () => {
     [{ maxChanges: 1.5 }],
   ])('refuses %o', (options) => {
     expect(() => startChurn(sims, options)).toThrow(RangeError);
+  });
+});
+
+describe('churnRequested', () => {
+  it.each([
+    [{}, [], true],
+    [{ DEMO_CHANGES: '' }, [], true],
+    [{ DEMO_CHANGES: 'on' }, [], true],
+    [{ DEMO_CHANGES: 'off' }, [], false],
+    [{ DEMO_CHANGES: ' OFF ' }, [], false],
+    [{ DEMO_CHANGES: 'false' }, [], false],
+    [{ DEMO_CHANGES: '0' }, [], false],
+    [{}, ['--static'], false],
+    [{ DEMO_CHANGES: 'on' }, ['--static'], false],
+  ])('%o with argv %o: %s', (env, argv, expected) => {
+    expect(churnRequested(env, argv)).toBe(expected);
+  });
+
+  it('refuses an unknown value', () => {
+    expect(() => churnRequested({ DEMO_CHANGES: 'sometimes' }, [])).toThrow(/DEMO_CHANGES/);
   });
 });
