@@ -2,10 +2,13 @@ import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { loadConfig } from '../config.js';
 import { createGateway } from '../gateway.js';
-import { startSimulators } from '../simulators/index.js';
+import { churnNotice, churnRequested, startChurn, startSimulators } from '../simulators/index.js';
 
 // `npm run demo`: both provider simulators with generated data on loopback, and the real gateway in front of
-// them. No keys, no network. Honours PORT and HOST like the real gateway.
+// them. No keys, no network. Honours PORT and HOST like the real gateway. The data changes every few
+// seconds, as the providers' does, so GraphiQL shows a living list; DEMO_CHANGES=off or --static stops that.
+
+const churnOn = churnRequested(process.env, process.argv.slice(2));
 
 const simulators = await startSimulators({
   altur: { count: 180, seed: 20_251_003 },
@@ -21,14 +24,17 @@ const config = loadConfig({
   AURALYTIK_BASE_URL: simulators.auralytik.url,
 });
 const logger = pino({ level: config.logLevel });
+const churn = churnOn ? startChurn(simulators) : null;
 const gateway = await createGateway(config, logger);
 const server = createServer(gateway.app);
 server.listen(config.port, config.host, () => {
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   logger.info(`demo: GraphiQL at http://${host}:${config.port}/graphql (simulated Altur and Auralytik data)`);
+  if (churn !== null) logger.info(`demo: ${churnNotice(churn.intervalMs)}`);
 });
 
 const stop = async () => {
+  await churn?.stop();
   server.close();
   server.closeAllConnections();
   await gateway.close();

@@ -1,8 +1,11 @@
-import { startSimulators } from '../simulators/index.js';
+import { churnNotice, churnRequested, startChurn, startSimulators } from '../simulators/index.js';
 import { closeOnStopSignal } from './stopSignals.js';
 
 // Runs both provider simulators with demo data for `npm run demo` and manual exploration.
-// stdout carries exactly one JSON line (the URLs and keys) so a parent process can read it.
+// stdout carries exactly one JSON line (the URLs and keys) so a parent process can read it; anything else goes
+// to stderr. The data changes every few seconds unless DEMO_CHANGES=off or --static.
+
+const churnOn = churnRequested(process.env, process.argv.slice(2));
 
 function portFromEnv(name: string): number {
   const raw = process.env[name];
@@ -19,6 +22,9 @@ const simulators = await startSimulators({
   auralytik: { port: portFromEnv('AURALYTIK_SIM_PORT'), count: 140, seed: 20_240_110 },
 });
 
+const churn = churnOn ? startChurn(simulators) : null;
+if (churn !== null) process.stderr.write(`${churnNotice(churn.intervalMs)}\n`);
+
 process.stdout.write(
   `${JSON.stringify({
     altur: { url: simulators.altur.url, apiKey: simulators.altur.apiKey },
@@ -27,5 +33,6 @@ process.stdout.write(
 );
 
 closeOnStopSignal(async () => {
+  await churn?.stop();
   await simulators.close();
 });

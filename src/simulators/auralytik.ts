@@ -1,7 +1,13 @@
 import type { ChangeListener } from './changes.js';
 import { ChangeFeed, headInstant, insertSorted } from './changes.js';
 import type { AuralytikCampaignInput, AuralytikCampaignRecord, AuralytikStatus } from './data.js';
-import { AURALYTIK_STATUSES, auralytikCampaign, auralytikDataset, generateAuralytikDataset } from './data.js';
+import {
+  AURALYTIK_STATUSES,
+  auralytikCampaign,
+  auralytikDataset,
+  generateAuralytikDataset,
+  mulberry32,
+} from './data.js';
 import type { RecordedRequest } from './faults.js';
 import type { RateLimitOptions, SimResponse, SimulatorBase, SimulatorCommonOptions } from './http.js';
 import { Memo, SlidingWindowLimiter, startHttpSimulator, statusText, systemClock, urlHost } from './http.js';
@@ -206,7 +212,11 @@ export async function startAuralytikSimulator(
   const newId = (): string => {
     for (;;) {
       createdCount += 1;
-      const id = `camp_${(fnv1a(`created:${idSeed}:${createdCount}`) & 0xffffff).toString(16).padStart(6, '0')}`;
+      // Through mulberry32 so consecutive ids look as unrelated as the real API's, not like a counter.
+      const draw = mulberry32(fnv1a(`created:${idSeed}:${createdCount}`))();
+      const id = `camp_${Math.floor(draw * 0x1000000)
+        .toString(16)
+        .padStart(6, '0')}`;
       if (!byId.has(id)) return id;
     }
   };

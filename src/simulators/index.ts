@@ -6,6 +6,7 @@ import { startAuralytikSimulator } from './auralytik.js';
 export * from './altur.js';
 export * from './auralytik.js';
 export type { CampaignChange, ChangeListener } from './changes.js';
+export * from './churn.js';
 export * from './data.js';
 export * from './faults.js';
 export type {

@@ -7,8 +7,12 @@ import { get, obj } from './helpers.js';
 describe('src/scripts/simulators.ts', () => {
   it('prints one JSON line with both URLs and keys, serves, and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/scripts/simulators.ts'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ALTUR_SIM_PORT: '0', AURALYTIK_SIM_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ALTUR_SIM_PORT: '0', AURALYTIK_SIM_PORT: '0', DEMO_CHANGES: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
     });
     try {
       const lines = createInterface({ input: child.stdout });
@@ -26,6 +30,26 @@ describe('src/scripts/simulators.ts', () => {
       child.kill('SIGTERM');
       const [code] = (await exited) as [number | null];
       expect(code).toBe(0);
+      // Churn is on by default, and the one line about it goes to stderr, keeping stdout one JSON line.
+      expect(stderr).toMatch(/data changes every 3 s.*DEMO_CHANGES=off or --static/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses a DEMO_CHANGES value it does not know, naming the variable', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/scripts/simulators.ts'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ALTUR_SIM_PORT: '0', AURALYTIK_SIM_PORT: '0', DEMO_CHANGES: 'sometimes' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    try {
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).not.toBe(0);
+      expect(stderr).toContain('DEMO_CHANGES must be on or off');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
