@@ -94,10 +94,12 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions) {
             throttle: <T>(task: () => Promise<T>) => throttled(task) as Promise<T>,
           };
         }
-        const wait = fallback.notBefore - Date.now();
+        // A concurrent acquire that reached Redis again clears `fallback` while this one waits: keep its own.
+        const local = fallback;
+        const wait = local.notBefore - Date.now();
         if (deadline !== undefined && Date.now() + Math.max(wait, 0) > deadline) throw tooLate(wait);
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        await fallback.throttle(async () => undefined);
+        await local.throttle(async () => undefined);
         // A slot that came after the deadline would spend the provider's quota on an answer nobody awaits.
         if (deadline !== undefined && Date.now() > deadline) throw tooLate(0);
       };
