@@ -124,6 +124,10 @@ export class UpstreamCache {
     const { policy, provider } = source;
     const entry = this.memory.get(key) ?? (await this.readShared(key));
     const age = entry === undefined ? Number.POSITIVE_INFINITY : this.now() - entry.storedAt;
+    if (options.maxAgeMs !== undefined && age > options.maxAgeMs) {
+      // The reader needs a newer snapshot than the cache holds (its pages disagreed): no stale answer.
+      return this.answer(source, 'miss', (await this.fill(source, key, path, query, options, 'fresh')).entry);
+    }
     if (entry !== undefined && age < policy.freshMs) return this.answer(source, 'fresh', entry);
     if (entry !== undefined && age < policy.staleWhileRevalidateMs) {
       this.refreshInBackground(source, key, path, query, options);
@@ -161,10 +165,12 @@ export class UpstreamCache {
     path: string,
     query: QueryParams,
     options: GetOptions,
-    mode: 'interactive' | 'background',
+    mode: 'interactive' | 'background' | 'fresh',
   ): Promise<{ entry: Entry; shared: boolean }> {
     const running = this.filling.get(key);
     if (running !== undefined) return { entry: await running, shared: true };
+    if (mode === 'fresh')
+      return { entry: await this.fetchAndStore(source, key, path, query, options), shared: false };
     const task = (async () => {
       const locked = await this.lock(key);
       if (locked === false) {
@@ -174,11 +180,7 @@ export class UpstreamCache {
         if (theirs !== undefined) return theirs;
       }
       try {
-        const result = await source.upstream.getJson(path, query, options);
-        const entry: Entry = { storedAt: this.now(), result, bytes: result.found ? result.text.length : 0 };
-        this.memory.set(key, entry);
-        await this.writeShared(key, entry, source.policy.staleIfErrorMs);
-        return entry;
+        return await this.fetchAndStore(source, key, path, query, options);
       } finally {
         if (locked === true) await this.unlock(key);
       }
@@ -187,6 +189,20 @@ export class UpstreamCache {
     const forget = () => this.filling.delete(key);
     task.then(forget, forget);
     return { entry: await task, shared: false };
+  }
+
+  private async fetchAndStore(
+    source: Source,
+    key: string,
+    path: string,
+    query: QueryParams,
+    options: GetOptions,
+  ): Promise<Entry> {
+    const result = await source.upstream.getJson(path, query, options);
+    const entry: Entry = { storedAt: this.now(), result, bytes: result.found ? result.text.length : 0 };
+    this.memory.set(key, entry);
+    await this.writeShared(key, entry, source.policy.staleIfErrorMs);
+    return entry;
   }
 
   /** Interactive requests go first: a refresh runs only while the provider's quota has room for it. */

@@ -62,6 +62,8 @@ export interface GetOptions {
   requestId?: string | undefined;
   /** Epoch ms after which no attempt starts and no retry waits: the GraphQL request's own deadline. */
   deadline?: number | undefined;
+  /** A cache in front may answer only with an entry at most this old (0: ask the provider now). */
+  maxAgeMs?: number | undefined;
   /** Told when a cache answered with an entry older than its freshness allows (the provider failed). */
   noteStale?: ((provider: Provider, ageMs: number) => void) | undefined;
 }

@@ -14,6 +14,8 @@ export interface NumberedCall extends PageCall {
   createdAtMost?: number;
   /** Only campaigns created at or after this instant (epoch ms). */
   createdAtLeast?: number;
+  /** Set: the answer must be a snapshot taken now, not a cached one. */
+  now?: true;
 }
 
 export interface NumberedPage {
@@ -275,13 +277,20 @@ export class PageNumberedStream implements CampaignStream {
     return read(window.slots, count, window.total);
   }
 
-  /** The valid campaigns of [from, to), fetched in the fewest calls. */
+  /**
+   * The valid campaigns of [from, to). Pages answered at different moments (a cache in front, or a change
+   * between two calls) may not meet: when their totals disagree the list moved between them, and they are
+   * read again as one snapshot, so no campaign falls between two pages.
+   */
   private async fetchRange(from: number, to: number): Promise<Window> {
     const calls =
       this.alignedPageSize === undefined
         ? coverWindow(from, to - from).calls
         : alignedCover(from, to, this.alignedPageSize);
-    const pages = await Promise.all(calls.map((call) => this.fetchPage(call)));
+    let pages = await Promise.all(calls.map((call) => this.fetchPage(call)));
+    if (new Set(pages.map((page) => page.totalCount)).size > 1) {
+      pages = await Promise.all(calls.map((call) => this.fetchPage({ ...call, now: true })));
+    }
     return windowOf(
       from,
       to,
@@ -364,10 +373,14 @@ function alignedCover(from: number, to: number, pageSize: number): PageCall[] {
 function windowOf(from: number, to: number, pages: { call: PageCall; page: NumberedPage }[]): Window {
   let total = 0;
   const slots: Slot[] = [];
+  // Two pages of a moving list can both hold the campaign at their seam; it is one campaign.
+  const seen = new Set<string>();
   for (const { call, page } of pages) {
     total = page.totalCount;
     for (const slot of slotsOf(page, (call.page - 1) * call.pageSize)) {
-      if (slot.offset >= from && slot.offset < to) slots.push(slot);
+      if (slot.offset < from || slot.offset >= to || seen.has(slot.campaign.providerId)) continue;
+      seen.add(slot.campaign.providerId);
+      slots.push(slot);
     }
   }
   return { from, to, slots, total };

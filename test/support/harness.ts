@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { request } from 'undici';
 import { createApp } from '../../src/app.js';
+import { type FreshnessPolicy, UpstreamCache } from '../../src/cache/upstreamCache.js';
 import type { ProviderConfig, SecurityConfig } from '../../src/config.js';
 import type { Provider } from '../../src/domain/campaign.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   security?: Partial<SecurityConfig>;
   graphiql?: boolean;
   responseCacheTtlMs?: number;
+  /** Puts the shared upstream cache in front of both providers with this freshness. */
+  upstreamCache?: FreshnessPolicy;
 }
 
 /**
@@ -68,7 +71,18 @@ export async function startHarness(options: HarnessOptions = {}) {
     });
   }
   const metrics = createMetrics();
+  const cache =
+    options.upstreamCache === undefined
+      ? undefined
+      : new UpstreamCache({
+          maxBytes: 16 * 1024 * 1024,
+          onLookup: (provider, outcome) => metrics.upstreamCacheLookup(provider, outcome),
+        });
+  if (options.upstreamCache !== undefined) {
+    for (const config of configs) config.freshness = options.upstreamCache;
+  }
   const clients = createProviderClients(configs, {
+    ...(cache === undefined ? {} : { cache }),
     timeoutMs: options.timeoutMs ?? 5000,
     maxBodyBytes: 1024 * 1024,
     observer: metrics.upstream,
@@ -116,6 +130,7 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   return {
     app,
+    cache,
     url,
     altur,
     auralytik,

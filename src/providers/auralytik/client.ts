@@ -15,6 +15,8 @@ export interface AuralytikListQuery {
   dateTo?: string | undefined;
   page: number;
   pageSize: number;
+  /** A snapshot taken now: no cached answer. */
+  now?: true | undefined;
 }
 
 export interface AuralytikListResult {
@@ -53,7 +55,11 @@ export class AuralytikHttp {
       page: String(query.page),
       pageSize: String(query.pageSize),
     };
-    const result = await this.http.getJson('/campaigns', params, scope);
+    const result = await this.http.getJson(
+      '/campaigns',
+      params,
+      query.now === true ? { ...scope, maxAgeMs: 0 } : scope,
+    );
     if (!result.found) {
       throw new UpstreamBadResponseError('AURALYTIK', 'answered the campaign list with HTTP 404.');
     }

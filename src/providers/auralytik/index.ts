@@ -90,7 +90,12 @@ class AuralytikSession implements ProviderSession {
         keyset: this.keyset,
         fetchPage: (call) =>
           this.pages.load(
-            JSON.stringify({ ...withCreatedAtBounds(query, call), page: call.page, pageSize: call.pageSize }),
+            JSON.stringify({
+              ...withCreatedAtBounds(query, call),
+              page: call.page,
+              pageSize: call.pageSize,
+              ...(call.now === true ? { now: true } : {}),
+            }),
           ),
       });
     });
