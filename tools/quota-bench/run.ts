@@ -328,7 +328,9 @@ async function runScenario(replicas: number, options: Options): Promise<Scenario
 function section(options: Options, results: readonly ScenarioResult[]): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   const args = options.argv.filter((arg) => arg !== '--write');
-  const command = `npm run bench:quota${args.length === 0 ? '' : ` -- ${args.join(' ')}`}`;
+  // Quoted as a shell would need, so the line can be pasted back.
+  const quoted = args.map((arg) => (/^[\w.,=:/-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`));
+  const command = `npm run bench:quota${quoted.length === 0 ? '' : ` -- ${quoted.join(' ')}`}`;
   return [
     `### ${options.label}`,
     '',
