@@ -80,6 +80,14 @@ export async function readCampaignPage(
       throw outcome.reason;
     }
   }
+  // A provider's streams move together: a campaign can move between them (a status change), and one that
+  // left a stream held back by a failure must find the others still short of it.
+  const held = new Set(
+    streams.filter((_stream, index) => reads[index] === null).map((stream) => stream.provider),
+  );
+  streams.forEach((stream, index) => {
+    if (held.has(stream.provider)) reads[index] = null;
+  });
 
   const picked = mergeNewestFirst<Entry>(
     reads.map((read) =>
@@ -103,11 +111,20 @@ export async function readCampaignPage(
   }
 
   const totals = reads.map((read, index) => (read === null ? (walk.totals[index] ?? null) : read.total));
-  // A stream that failed stays where it stood; every other stream stands at the edge.
-  const ownBoundaries = new Map<number, CursorKey | null>();
+  // A stream that failed stays where it stood; every other stream stands at the edge, unless it stood
+  // beyond the edge already (it moved on while another failed): a boundary never moves back.
+  const heldBoundaries = new Map<number, CursorKey | null>();
   reads.forEach((read, index) => {
-    if (read === null) ownBoundaries.set(index, walk.boundaries[index] ?? null);
+    if (read === null) heldBoundaries.set(index, walk.boundaries[index] ?? null);
   });
+  const ownBoundariesAt = (edge: CursorKey) => {
+    const own = new Map(heldBoundaries);
+    walk.boundaries.forEach((boundary, index) => {
+      if (boundary === null || own.has(index) || !isPast(streams, boundary, edge, request.direction)) return;
+      own.set(index, boundary);
+    });
+    return own;
+  };
   // The page is a contiguous slice of the merged order: start from its lower cut and step over its edges.
   const cut = reads.map((read, index) => {
     const hint = walk.hints[index] ?? streams[index]?.start;
@@ -127,7 +144,7 @@ export async function readCampaignPage(
       edge,
       hints: [...cut],
       totals,
-      ownBoundaries,
+      ownBoundaries: ownBoundariesAt(edge),
     });
   });
 
@@ -166,6 +183,21 @@ function startingWalk(
     return request.direction === 'backward' && index === cursor.edge.stream ? stream.retreat(hint) : hint;
   });
   return { boundaries, hints, totals: [...cursor.totals] };
+}
+
+/** Whether `boundary` lies beyond `edge` in the walk's direction (in the merged order of the streams). */
+function isPast(
+  streams: readonly CampaignStream[],
+  boundary: CursorKey,
+  edge: CursorKey,
+  direction: 'forward' | 'backward',
+): boolean {
+  const a = boundaryOf(streams, boundary)?.key;
+  const b = boundaryOf(streams, edge)?.key;
+  const idOrder = streams[boundary.stream]?.idOrder;
+  if (a === undefined || b === undefined || idOrder === undefined) return false;
+  const order = compareKeys(a, b, idOrder);
+  return direction === 'forward' ? order > 0 : order < 0;
 }
 
 function boundaryOf(streams: readonly CampaignStream[], key: CursorKey | null): Boundary | null {

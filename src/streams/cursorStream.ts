@@ -2,7 +2,7 @@
 // algorithm over the same segments.
 import { z } from 'zod';
 import type { Campaign, Provider } from '../domain/campaign.js';
-import { UpstreamBadResponseError } from '../errors.js';
+import { UpstreamBadResponseError, UpstreamUnavailableError } from '../errors.js';
 import { type Boundary, type IdOrder, isBeyond } from '../pagination/order.js';
 import type { CampaignStream, HintWire, StreamHint, StreamRead, StreamReadRequest } from './stream.js';
 
@@ -223,9 +223,10 @@ export class CursorStream implements CampaignStream {
       if (found >= count || !further) return segments;
       from = direction === 'next' ? segment.after : segment.before;
       if (from === null) throw this.missingCursor();
-      size = count - found;
+      // Until the boundary is crossed, how much lies before it is unknown (campaigns created above it).
+      size = found === 0 ? MAX_PAGE : count - found;
     }
-    return segments;
+    throw this.movedTooFast();
   }
 
   /** Pages from `anchor` toward the position until a campaign not beyond the boundary, or the list's edge. */
@@ -249,10 +250,7 @@ export class CursorStream implements CampaignStream {
       if (from === null) throw this.missingCursor();
       size = MAX_PAGE;
     }
-    throw new UpstreamBadResponseError(
-      this.provider,
-      'its list changed faster than the gateway could page through it. Request the page again.',
-    );
+    throw this.movedTooFast();
   }
 
   private async page(anchor: Anchor, direction: 'next' | 'previous', pageSize: number): Promise<Segment> {
@@ -261,9 +259,11 @@ export class CursorStream implements CampaignStream {
       direction,
       pageSize: this.alignedPageSize ?? pageSize,
     });
+    // The page's own cursors sit right at its first and last campaigns; the one it was read from may sit
+    // further away (before a campaign beyond the page), so it is used only when the provider sent none.
     return direction === 'next'
-      ? { page, before: anchor, after: nextAnchor(page) }
-      : { page, before: previousAnchor(page), after: anchor };
+      ? { page, before: previousAnchor(page) ?? anchor, after: nextAnchor(page) }
+      : { page, before: previousAnchor(page), after: nextAnchor(page) ?? anchor };
   }
 
   /** Some providers count only on the first page; a walk carries that count forward in its cursor. */
@@ -274,6 +274,13 @@ export class CursorStream implements CampaignStream {
     if (knownTotal !== null) return knownTotal;
     const first = await this.fetchPage({ cursor: null, direction: 'next', pageSize: 1 });
     return first.totalCount ?? 0;
+  }
+
+  private movedTooFast(): UpstreamUnavailableError {
+    return new UpstreamUnavailableError(
+      this.provider,
+      'its list changed faster than the gateway could page through it. Request the page again.',
+    );
   }
 
   private missingCursor(): UpstreamBadResponseError {

@@ -239,8 +239,7 @@ describe('CursorStream properties', () => {
     await fc.assert(walkProperty('one-way', 'last', A, makeId, setup), { numRuns: 200 });
   });
 
-  // BUG A (see 'a skip from the start' below): remove `.fails` once fixed.
-  it.fails('one-way walks from any edge read exactly what lies beyond the boundary', async () => {
+  it('one-way walks from any edge read exactly what lies beyond the boundary', async () => {
     await fc.assert(walkProperty('one-way', 'any', A, makeId, setup), {
       numRuns: 200,
       seed: 2,
@@ -248,8 +247,7 @@ describe('CursorStream properties', () => {
     });
   });
 
-  // BUG B (see 'after a change of direction' below), and A: remove `.fails` once fixed.
-  it.fails('zigzag walks read exactly what lies beyond the boundary', async () => {
+  it('zigzag walks read exactly what lies beyond the boundary', async () => {
     await fc.assert(walkProperty('zigzag', 'any', A, makeId, setup), {
       numRuns: 200,
       seed: 5,
@@ -259,14 +257,14 @@ describe('CursorStream properties', () => {
 });
 
 describe('CursorStream, a skip from the start after campaigns were created at the head', () => {
-  // BUG A (src/streams/cursorStream.ts, `walk`): the edge inside a first page has the hint (start, k). When
+  // Found as bug A (src/streams/cursorStream.ts, `walk`): the edge inside a first page has the hint (start, k). When
   // more campaigns were created at the head than the first call (k + count) covers, `walk` follows with pages
   // of `count - found` campaigns (1 here) and, after MAX_CALLS (5) calls, returns what it found, here nothing,
   // with moreAfter true: no error, no items. In the connection the other streams then move the walk past this
   // stream's unread campaigns, which are never shown. Suggested fix: follow-up pages of MAX_PAGE (as
   // `walkToward` does), and throw (like the page-numbered stream's "changed faster" error) rather than return
   // a short read when the call budget runs out.
-  it.fails('finds the campaign after the edge however many were created above it', async () => {
+  it('finds the campaign after the edge however many were created above it', async () => {
     // fast-check seed 2, shrunk: [[0, 0], true, 2, [next 1 from edge 0 / createAtHead 5]]
     const { store, walker } = setup(data(['2', 0], ['1', 0]));
     expect((await walker.first(2)).ids).toEqual(['2', '1']);
@@ -277,7 +275,7 @@ describe('CursorStream, a skip from the start after campaigns were created at th
 });
 
 describe('CursorStream after a change of direction', () => {
-  // BUG B (src/streams/cursorStream.ts): the hint just after a page's last campaign may be `(anchor, 0)` where
+  // Found as bug B (src/streams/cursorStream.ts): the hint just after a page's last campaign may be `(anchor, 0)` where
   // the anchor is the cursor the page was read FROM (a `previous` call from "before 3" here), keyed on the
   // campaign beyond the page, not on the edge's own. A later read away from that anchor takes it as the
   // position and trusts everything after it, so a campaign created (or moved in by a status change, under a
@@ -286,7 +284,7 @@ describe('CursorStream after a change of direction', () => {
   // thing by fetching one campaign on the near side of the position. Suggested fix: when reading away from an
   // anchor, start one campaign earlier and accept the read only once a campaign not beyond the boundary is
   // seen before the first one that is (or key the hint on the edge's own cursor where the provider gave one).
-  it.fails('forward after a backward first page: a campaign created just after the edge is returned', async () => {
+  it('forward after a backward first page: a campaign created just after the edge is returned', async () => {
     // fast-check seed 5, shrunk: [[0], false, 1, [next 1 / createAtTail 2, next 1 / tie with '3', next 1]]
     const { store, walker } = setup(data(['1', 0]));
     expect((await walker.last(1)).ids).toEqual(['1']);
