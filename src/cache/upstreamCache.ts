@@ -5,7 +5,13 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { PROVIDERS, type Provider } from '../domain/campaign.js';
 import { UpstreamError } from '../errors.js';
-import type { GetOptions, GetResult, JsonGetter, QueryParams } from '../http/upstreamClient.js';
+import {
+  type GetOptions,
+  type GetResult,
+  type JsonGetter,
+  type QueryParams,
+  untilAborted,
+} from '../http/upstreamClient.js';
 
 /** How long a provider's answers may be reused. */
 export interface FreshnessPolicy {
@@ -35,7 +41,10 @@ export interface QueuedGetter extends JsonGetter {
 }
 
 interface Entry {
+  /** When the answer landed: freshness counts from here. */
   storedAt: number;
+  /** When it was asked for: an answer asked before an invalidation is not valid after it. */
+  askedAt: number;
   result: GetResult;
   /** Size of the body as received. */
   bytes: number;
@@ -62,8 +71,14 @@ export class UpstreamCache {
   private readonly now: () => number;
   /** Keys being fetched or refreshed by this process: one call per key at a time. */
   private readonly filling = new Map<string, Promise<Entry>>();
-  /** Bumped by invalidation; part of every key, so a bump drops a provider's entries everywhere. */
-  private readonly generations = new Map<Provider, number>();
+  /**
+   * When each provider was last invalidated (epoch ms, the latest any replica announced): entries stored
+   * before it are not served, here or read back from Redis. A time rather than a counter, so a replica that
+   * invalidated while Redis was away does not end up with keys the others never share.
+   */
+  private readonly invalidatedAt = new Map<Provider, number>();
+  /** Counts this process's invalidations, so an answer asked for before one is never stored after it. */
+  private readonly epochs = new Map<Provider, number>();
 
   constructor(private readonly options: UpstreamCacheOptions) {
     this.memory = new LRUCache<string, Entry>({
@@ -98,13 +113,13 @@ export class UpstreamCache {
    * provider's lists go together.
    */
   async invalidate(provider: Provider): Promise<void> {
-    this.bump(provider, (this.generations.get(provider) ?? 0) + 1);
+    const at = this.now();
+    this.invalidated(provider, at);
     const redis = this.options.redis;
     if (redis === undefined) return;
     try {
-      const next = await redis.client.incr(`${redis.prefix}:upstream-generation:${provider}`);
-      this.bump(provider, next);
-      await redis.client.publish(`${redis.prefix}:upstream-invalidate`, `${provider} ${next}`);
+      await redis.client.set(`${redis.prefix}:upstream-invalidated:${provider}`, String(at));
+      await redis.client.publish(`${redis.prefix}:upstream-invalidate`, `${provider} ${at}`);
     } catch {
       // Redis away: the other replicas keep their entries until they age out (staleIfErrorMs at most).
     }
@@ -122,7 +137,12 @@ export class UpstreamCache {
   ): Promise<GetResult> {
     const key = this.keyOf(source, path, query);
     const { policy, provider } = source;
-    const entry = this.memory.get(key) ?? (await this.readShared(key));
+    let entry = this.valid(provider, this.memory.get(key));
+    // Another replica may have refreshed the key since this one stored its copy.
+    if (entry === undefined || this.now() - entry.storedAt >= policy.freshMs) {
+      const shared = await this.readShared(key, provider);
+      if (shared !== undefined && (entry === undefined || shared.storedAt > entry.storedAt)) entry = shared;
+    }
     const age = entry === undefined ? Number.POSITIVE_INFINITY : this.now() - entry.storedAt;
     if (options.maxAgeMs !== undefined && age > options.maxAgeMs) {
       // The reader needs a newer snapshot than the cache holds (its pages disagreed): no stale answer.
@@ -150,6 +170,16 @@ export class UpstreamCache {
     }
   }
 
+  private valid(provider: Provider, entry: Entry | undefined): Entry | undefined {
+    if (
+      entry === undefined ||
+      entry.askedAt < (this.invalidatedAt.get(provider) ?? Number.NEGATIVE_INFINITY)
+    ) {
+      return undefined;
+    }
+    return entry;
+  }
+
   private answer(source: Source, outcome: CacheOutcome, entry: Entry): GetResult {
     this.options.onLookup?.(source.provider, outcome);
     return entry.result;
@@ -157,7 +187,8 @@ export class UpstreamCache {
 
   /**
    * One call per key at a time in this process; with Redis, one per key across replicas: a replica that
-   * finds another already fetching waits briefly for its entry instead of spending quota on the same page.
+   * finds another already fetching waits for its entry instead of spending quota on the same page. The call
+   * is shared, so one caller giving up must not cancel it for the others: it carries no caller's signal.
    */
   private async fill(
     source: Source,
@@ -167,30 +198,38 @@ export class UpstreamCache {
     options: GetOptions,
     mode: 'interactive' | 'background' | 'fresh',
   ): Promise<{ entry: Entry; shared: boolean }> {
+    const { signal, ...call } = options;
     const running = this.filling.get(key);
-    if (running !== undefined) return { entry: await running, shared: true };
-    if (mode === 'fresh')
-      return { entry: await this.fetchAndStore(source, key, path, query, options), shared: false };
+    if (running !== undefined) return { entry: await untilAborted(running, signal), shared: true };
+    if (mode === 'fresh') {
+      const entry = await untilAborted(this.fetchAndStore(source, key, path, query, call), signal);
+      return { entry, shared: false };
+    }
     const task = (async () => {
       const locked = await this.lock(key);
       if (locked === false) {
-        // Another replica is fetching this key: a request waits briefly for its answer; a refresh leaves it.
+        // Another replica is fetching this key: a request waits for its answer; a refresh leaves it to it.
         const theirs =
-          mode === 'interactive' ? await this.awaitShared(key, options.deadline) : this.memory.get(key);
+          mode === 'interactive'
+            ? await this.awaitShared(key, source.provider, call.deadline)
+            : this.valid(source.provider, this.memory.get(key));
         if (theirs !== undefined) return theirs;
       }
       try {
-        return await this.fetchAndStore(source, key, path, query, options);
+        return await this.fetchAndStore(source, key, path, query, call);
       } finally {
         if (locked === true) await this.unlock(key);
       }
     })();
     this.filling.set(key, task);
-    const forget = () => this.filling.delete(key);
+    const forget = () => {
+      if (this.filling.get(key) === task) this.filling.delete(key);
+    };
     task.then(forget, forget);
-    return { entry: await task, shared: false };
+    return { entry: await untilAborted(task, signal), shared: false };
   }
 
+  /** Sizes count UTF-16 code units, not bytes: close enough for a bound that is an estimate anyway. */
   private async fetchAndStore(
     source: Source,
     key: string,
@@ -198,10 +237,22 @@ export class UpstreamCache {
     query: QueryParams,
     options: GetOptions,
   ): Promise<Entry> {
+    const askedAt = this.now();
+    const epoch = this.epochs.get(source.provider) ?? 0;
     const result = await source.upstream.getJson(path, query, options);
-    const entry: Entry = { storedAt: this.now(), result, bytes: result.found ? result.text.length : 0 };
-    this.memory.set(key, entry);
-    await this.writeShared(key, entry, source.policy.staleIfErrorMs);
+    const entry: Entry = {
+      storedAt: this.now(),
+      askedAt,
+      result,
+      bytes: result.found ? result.text.length : 0,
+    };
+    // An answer that raced an invalidation, or a newer one, does not replace what is there.
+    const held = this.memory.get(key);
+    const current = epoch === (this.epochs.get(source.provider) ?? 0);
+    if (current && (held === undefined || held.askedAt <= askedAt)) {
+      this.memory.set(key, entry);
+      await this.writeShared(key, entry, source.policy.staleIfErrorMs);
+    }
     return entry;
   }
 
@@ -223,14 +274,16 @@ export class UpstreamCache {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) if (value !== undefined) params.append(name, value);
     params.sort();
-    const generation = this.generations.get(source.provider) ?? 0;
-    return `${source.provider}:${generation}:${source.credentialId}:${path}?${params}`;
+    return `${source.provider}:${source.credentialId}:${path}?${params}`;
   }
 
-  private bump(provider: Provider, generation: number): void {
-    if (generation <= (this.generations.get(provider) ?? 0)) return;
-    this.generations.set(provider, generation);
+  private invalidated(provider: Provider, at: number): void {
+    if (!Number.isFinite(at) || at <= (this.invalidatedAt.get(provider) ?? Number.NEGATIVE_INFINITY)) return;
+    this.invalidatedAt.set(provider, at);
+    this.epochs.set(provider, (this.epochs.get(provider) ?? 0) + 1);
     for (const key of this.memory.keys()) if (key.startsWith(`${provider}:`)) this.memory.delete(key);
+    // A call already running answers its own waiters; requests from now on start their own.
+    for (const key of this.filling.keys()) if (key.startsWith(`${provider}:`)) this.filling.delete(key);
   }
 
   /** Stops listening for other replicas' invalidations. */
@@ -239,40 +292,44 @@ export class UpstreamCache {
   }
 
   /**
-   * Other replicas' invalidations arrive by Redis pub/sub; on every (re)connect the current generations are
-   * read, so one missed while Redis was away still applies. Without Redis nothing is shared to invalidate.
+   * Other replicas' invalidations arrive by Redis pub/sub; on every (re)connect the latest times are read,
+   * so one missed while Redis was away still applies. Without Redis nothing is shared to invalidate.
    */
   private listenForInvalidations(): void {
     const redis = this.options.redis;
     if (redis === undefined) return;
-    const apply = (provider: string | undefined, generation: number) => {
+    const apply = (provider: string | undefined, at: number) => {
       const known = PROVIDERS.find((candidate) => candidate === provider);
-      if (known !== undefined && Number.isSafeInteger(generation)) this.bump(known, generation);
+      if (known !== undefined) this.invalidated(known, at);
     };
     redis.subscriber.on('message', (_channel: string, message: string) => {
-      const [provider, generation] = message.split(' ');
-      apply(provider, Number(generation));
+      const [provider, at] = message.split(' ');
+      apply(provider, Number(at));
     });
-    redis.subscriber.on('ready', () => {
+    const onReady = () => {
       redis.subscriber.subscribe(`${redis.prefix}:upstream-invalidate`).catch(() => undefined);
       for (const provider of PROVIDERS) {
         redis.client
-          .get(`${redis.prefix}:upstream-generation:${provider}`)
+          .get(`${redis.prefix}:upstream-invalidated:${provider}`)
           .then((value) => value !== null && apply(provider, Number(value)))
           .catch(() => undefined);
       }
-    });
+    };
+    redis.subscriber.on('ready', onReady);
+    if (redis.subscriber.status === 'ready') onReady();
   }
 
   // The shared tier. Every Redis failure is a miss or a no-op: the memory tier keeps serving.
 
-  private async readShared(key: string): Promise<Entry | undefined> {
+  private async readShared(key: string, provider: Provider): Promise<Entry | undefined> {
     const redis = this.options.redis;
     if (redis === undefined) return undefined;
     try {
       const raw = await redis.client.get(`${redis.prefix}:upstream:${key}`);
-      const entry = raw === null ? undefined : decodeEntry(raw);
-      if (entry !== undefined) this.memory.set(key, entry);
+      const entry = this.valid(provider, raw === null ? undefined : decodeEntry(raw));
+      const held = this.memory.get(key);
+      if (entry !== undefined && (held === undefined || entry.storedAt > held.storedAt))
+        this.memory.set(key, entry);
       return entry;
     } catch {
       return undefined;
@@ -320,20 +377,28 @@ export class UpstreamCache {
    * Waits for the replica holding the key's lock to store its answer, as long as it holds the lock (it may
    * be queued behind the quota) and the request's deadline allows. Undefined: fetch it yourself.
    */
-  private async awaitShared(key: string, deadline: number | undefined): Promise<Entry | undefined> {
+  private async awaitShared(
+    key: string,
+    provider: Provider,
+    deadline: number | undefined,
+  ): Promise<Entry | undefined> {
     const redis = this.options.redis;
     if (redis === undefined) return undefined;
     const since = this.now();
     const until = Math.min(since + LOCK_MS, deadline ?? Number.POSITIVE_INFINITY);
     while (this.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, SHARED_FILL_POLL_MS));
-      const entry = await this.readShared(key);
-      if (entry !== undefined && entry.storedAt >= since - SHARED_FILL_WAIT_MS) return entry;
+      // The lock first, then the entry: a holder stores before it unlocks, so once the lock is seen gone the
+      // entry read after it is there (or the holder failed).
+      let held: boolean;
       try {
-        if ((await redis.client.exists(`${redis.prefix}:upstream-lock:${key}`)) === 0) return undefined;
+        held = (await redis.client.exists(`${redis.prefix}:upstream-lock:${key}`)) === 1;
       } catch {
         return undefined;
       }
+      const entry = await this.readShared(key, provider);
+      if (entry !== undefined && entry.storedAt >= since - SHARED_FILL_WAIT_MS) return entry;
+      if (!held) return undefined;
     }
     return undefined;
   }
@@ -347,19 +412,24 @@ interface Source {
   rateLimitPerSecond: number;
 }
 
-/** `storedAt`, then `1` and the body as received, or `0` for not found. */
+/** `storedAt askedAt`, then `1` and the body as received, or `0` for not found. */
 function encodeEntry(entry: Entry): string {
-  return entry.result.found ? `${entry.storedAt} 1 ${entry.result.text}` : `${entry.storedAt} 0`;
+  const times = `${entry.storedAt} ${entry.askedAt}`;
+  return entry.result.found ? `${times} 1 ${entry.result.text}` : `${times} 0`;
 }
 
 function decodeEntry(raw: string): Entry | undefined {
   const first = raw.indexOf(' ');
+  const second = raw.indexOf(' ', first + 1);
   const storedAt = Number(raw.slice(0, first));
-  if (!Number.isFinite(storedAt)) return undefined;
-  if (raw.slice(first + 1, first + 2) === '0') return { storedAt, result: { found: false }, bytes: 0 };
-  const text = raw.slice(first + 3);
+  const askedAt = Number(raw.slice(first + 1, second));
+  if (first < 0 || second < 0 || !Number.isFinite(storedAt) || !Number.isFinite(askedAt)) return undefined;
+  if (raw.slice(second + 1, second + 2) === '0') {
+    return { storedAt, askedAt, result: { found: false }, bytes: 0 };
+  }
+  const text = raw.slice(second + 3);
   try {
-    return { storedAt, result: { found: true, body: JSON.parse(text), text }, bytes: text.length };
+    return { storedAt, askedAt, result: { found: true, body: JSON.parse(text), text }, bytes: text.length };
   } catch {
     return undefined;
   }
