@@ -15,11 +15,11 @@ import {
   spawnChild,
   stopAll,
   waitUntilServing,
-} from './bench/children.js';
-import { type HttpRequestSpec, type LoadResult, runLoad } from './bench/load.js';
-import { cpuMicros, describeMachine, machineBusyMicros, peakRssMiB, resetPeakRss } from './bench/proc.js';
-import { renderHotspots, summariseProfile } from './bench/profile.js';
-import { type Report, type Row, renderSection, type Served, writeSection } from './bench/report.js';
+} from './children.js';
+import { type HttpRequestSpec, type LoadResult, runLoad } from './load.js';
+import { cpuMicros, describeMachine, machineBusyMicros, peakRssMiB, resetPeakRss } from './proc.js';
+import { renderHotspots, summariseProfile } from './profile.js';
+import { type Report, type Row, renderSection, type Served, writeSection } from './report.js';
 
 // `npm run bench [-- --duration 8 --warmup 2 --connections 10 --only a,c,d --no-write --skip-build --profile
 //   --gateway-node-args "--max-semi-space-size=64" --gateway-entry other/dist/main.js]`
@@ -95,7 +95,7 @@ async function startSimulators(): Promise<{ child: Child; info: SimulatorsInfo }
   const child = spawnChild('simulators', NODE, [
     '--import',
     'tsx',
-    join(ROOT, 'src/scripts/bench/simulators.ts'),
+    join(ROOT, 'tools/bench/servers/simulators.ts'),
   ]);
   return { child, info: simulatorsInfo.parse(await readyLine(child)) };
 }
@@ -104,7 +104,7 @@ async function startProxy(target: string): Promise<{ child: Child; url: string }
   const child = spawnChild('proxy', NODE, [
     '--import',
     'tsx',
-    join(ROOT, 'src/scripts/bench/proxy.ts'),
+    join(ROOT, 'tools/bench/servers/proxy.ts'),
     new URL(target).origin,
   ]);
   return { child, url: z.object({ url: z.string() }).parse(await readyLine(child)).url };

@@ -5,7 +5,7 @@ import { Pool } from 'undici';
 
 // The transport floor for `npm run bench`: the least a Node HTTP hop in front of a provider can cost (same
 // server, same undici keep-alive pool as the gateway), with no GraphQL, validation, mapping or merging.
-// Usage: node --import tsx src/scripts/bench/proxy.ts <upstream origin>
+// Usage: node --import tsx tools/bench/servers/proxy.ts <upstream origin>
 // stdout carries exactly one JSON line with the proxy's URL.
 
 const target = process.argv[2];
