@@ -7,6 +7,17 @@ export interface HttpRequestSpec {
   body?: string;
 }
 
+/**
+ * What a row sends: one method, origin and header set, and the variants (path and body) that requests take
+ * in turn. One variant is identical traffic; several are varied traffic.
+ */
+export interface LoadSpec {
+  method: 'GET' | 'POST';
+  origin: string;
+  headers: Record<string, string>;
+  variants: readonly { path: string; body?: string }[];
+}
+
 export interface LoadResult {
   seconds: number;
   responses: number;
@@ -16,6 +27,35 @@ export interface LoadResult {
   non2xx: number;
   /** Connection errors and timeouts. */
   errors: number;
+  /** Distinct variants sent during the run. */
+  variantsSent: number;
+}
+
+/** The first variant as a single request, for a row's correctness check. */
+export function firstRequest(spec: LoadSpec): HttpRequestSpec {
+  const variant = spec.variants[0];
+  if (variant === undefined) throw new Error('a load spec needs at least one variant');
+  const request: HttpRequestSpec = {
+    method: spec.method,
+    url: spec.origin + variant.path,
+    headers: spec.headers,
+  };
+  if (variant.body !== undefined) request.body = variant.body;
+  return request;
+}
+
+/**
+ * Hands out variants in one sequence shared by every connection, so requests in flight together differ: two
+ * of them are the same only if one is still waiting after `variants.length` others were sent.
+ */
+export function variantCycle<T>(variants: readonly T[]): () => T {
+  let next = 0;
+  return () => {
+    const variant = variants[next % variants.length];
+    next = (next + 1) % variants.length;
+    if (variant === undefined) throw new Error('no variants');
+    return variant;
+  };
 }
 
 /**
@@ -23,19 +63,37 @@ export interface LoadResult {
  * answer arrived. Latencies are collected here rather than read from autocannon's histogram, which rounds to
  * whole milliseconds: too coarse for the sub-millisecond rows.
  */
-export function runLoad(request: HttpRequestSpec, connections: number, seconds: number): Promise<LoadResult> {
+export function runLoad(spec: LoadSpec, connections: number, seconds: number): Promise<LoadResult> {
   const latencies: number[] = [];
   const started = performance.now();
+  const first = firstRequest(spec);
+  const sent = new Set<number>();
+  const options: autocannon.Options = {
+    url: first.url,
+    method: spec.method,
+    headers: spec.headers,
+    connections,
+    duration: seconds,
+    timeout: 10,
+  };
+  if (first.body !== undefined) options.body = first.body;
+  if (spec.variants.length > 1) {
+    const indexes = variantCycle(spec.variants.map((_, index) => index));
+    options.requests = [
+      {
+        setupRequest: (request) => {
+          const index = indexes();
+          const variant = spec.variants[index];
+          if (variant === undefined) return request;
+          sent.add(index);
+          const next: autocannon.RequestData = { ...request, path: variant.path };
+          if (variant.body !== undefined) next.body = variant.body;
+          return next;
+        },
+      },
+    ];
+  }
   return new Promise((resolve, reject) => {
-    const options: autocannon.Options = {
-      url: request.url,
-      method: request.method,
-      headers: request.headers,
-      connections,
-      duration: seconds,
-      timeout: 10,
-    };
-    if (request.body !== undefined) options.body = request.body;
     const instance = autocannon(options, (error, result) => {
       if (error !== null) {
         reject(error);
@@ -51,6 +109,7 @@ export function runLoad(request: HttpRequestSpec, connections: number, seconds: 
         p99Ms: percentile(latencies, 0.99),
         non2xx: result.non2xx,
         errors: result.errors,
+        variantsSent: spec.variants.length > 1 ? sent.size : 1,
       });
     });
     instance.on('response', (_client, _status, _bytes, responseTimeMs) => {

@@ -139,11 +139,3 @@ export function summariseProfile(path: string, limit = 20): ProfileSummary {
     totalByFunction: top(totalByFunction, busyHits, msPerHit, limit),
   };
 }
-
-export function renderHotspots(title: string, hotspots: readonly Hotspot[]): string {
-  const lines = hotspots.map(
-    (spot) =>
-      `${(spot.share * 100).toFixed(1).padStart(5)}%  ${spot.ms.toFixed(0).padStart(6)} ms  ${spot.name}`,
-  );
-  return [`${title} (share of busy samples)`, ...lines].join('\n');
-}
