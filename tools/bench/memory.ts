@@ -144,7 +144,7 @@ function classOf(type: string, name: string): string {
     case 'hidden':
     case 'object shape':
       // V8's own structures: maps (hidden classes), descriptor arrays, feedback vectors and the like.
-      return `(system) ${name.split(' ')[0] ?? ''}`.trim();
+      return name === '' ? `(${type})` : name;
     default:
       return `(${type})`;
   }

@@ -19,7 +19,7 @@ import {
   startGateway,
   startSimulators,
 } from './processes.js';
-import { type ProfileSummary, summariseProfile } from './profile.js';
+import { monotonicMicros, type ProfileSummary, summariseProfile } from './profile.js';
 import { addedP50, collapsedRows, type Report, type Row, renderSection, writeSection } from './report.js';
 import {
   checkFor,
@@ -264,13 +264,15 @@ export async function profile(options: BenchOptions): Promise<void> {
     if (problem !== null) throw new Error(`(d) correctness check failed: ${problem}`);
     await runLoad(load, options.connections, options.warmupS);
     const before = cpuMicros(profiled.child.pid);
+    const fromUs = monotonicMicros();
     const result = await runLoad(load, options.connections, options.durationS);
+    const toUs = monotonicMicros();
     const used = cpuMicros(profiled.child.pid) - before;
     // The profile is written when the gateway exits, so it must exit cleanly (SIGTERM -> drain -> exit 0).
     await profiled.child.stop(20_000);
     const file = newestProfile(directory);
     cpu = {
-      summary: summariseProfile(file, 25),
+      summary: summariseProfile(file, 25, { fromUs, toUs }),
       file,
       requestsPerSecond: result.requestsPerSecond,
       cpuMicros: used / Math.max(1, result.responses),
@@ -339,7 +341,8 @@ function renderProfile(
     `Generated ${startedAt.toISOString()} by \`${command(options)}\` (Node ${process.version}).`,
     '',
     `Row (d)'s traffic (merged \`campaigns(first: 100)\`, varied \`createdBefore\`), ${options.connections} connections, ` +
-      `${options.warmupS} s warm-up, ${options.durationS} s profiled, against \`node --cpu-prof dist/main.js\`: ` +
+      `${options.warmupS} s warm-up, then ${options.durationS} s profiled (only the samples of those seconds: start-up and warm-up left out), ` +
+      `against \`node --cpu-prof dist/main.js\`: ` +
       `${Math.round(cpu.requestsPerSecond)} req/s under the profiler, ${cpu.cpuMicros.toFixed(0)} µs of gateway CPU a request; ` +
       `busy ${Math.round(summary.busyMs)} ms, idle ${(summary.idleShare * 100).toFixed(1)} % of the samples.`,
     '',
