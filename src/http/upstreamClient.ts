@@ -12,6 +12,7 @@ import {
 } from '../errors.js';
 import { inSpan, SpanKind } from '../observability/tracing.js';
 import type { AttemptOutcome, UpstreamObserver } from '../observability/upstreamObserver.js';
+import { parseJsonFast } from './jsonBody.js';
 import {
   type BreakerOptions,
   type BreakerState,
@@ -236,19 +237,19 @@ export class UpstreamClient {
 
     const { statusCode } = response;
     report(statusCode);
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await this.readBody(response);
+      bytes = await this.readBody(response);
     } catch (error) {
       throw this.transportError(error, timeout, timeoutMs, report);
     }
 
     if (statusCode === 404) return { found: false };
-    if (statusCode >= 200 && statusCode < 300) return { found: true, body: this.parseJson(text) };
-    throw this.statusError(statusCode, response.headers, text);
+    if (statusCode >= 200 && statusCode < 300) return { found: true, body: this.parseJson(bytes) };
+    throw this.statusError(statusCode, response.headers, bytes.toString('utf8'));
   }
 
-  private async readBody(response: Dispatcher.ResponseData): Promise<string> {
+  private async readBody(response: Dispatcher.ResponseData): Promise<Buffer> {
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.options.maxBodyBytes) {
       response.body.destroy();
@@ -265,10 +266,13 @@ export class UpstreamClient {
       }
       chunks.push(buffer);
     }
-    return Buffer.concat(chunks, size).toString('utf8');
+    return Buffer.concat(chunks, size);
   }
 
-  private parseJson(text: string): unknown {
+  private parseJson(bytes: Buffer): unknown {
+    const fast = parseJsonFast(bytes);
+    if (fast !== null) return fast.value;
+    const text = bytes.toString('utf8');
     if (text.trim() === '') {
       throw new UpstreamBadResponseError(this.provider, 'sent an empty response body.');
     }
