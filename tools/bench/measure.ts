@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LoadSpec, runLoad } from './load.js';
 import { type MemoryPeak, sampleMemory } from './memory.js';
-import { cpuMicros, machineBusyMicros, peakRssMiB, resetPeakRss } from './proc.js';
+import { cpuMicros, machineBusyMicros, minorFaults, peakRssMiB, resetPeakRss } from './proc.js';
 import type { Simulators } from './processes.js';
 import type { Row } from './report.js';
 import type { Check, RowSpec } from './scenarios.js';
@@ -98,11 +98,13 @@ export async function measureRow(
   const machineBefore = machineBusyMicros();
   const oursBefore = ours();
   const serverBefore = cpuMicros(served.pid);
+  const faultsBefore = minorFaults(served.pid);
   const simulatorBefore = cpuMicros(simulatorsPid);
   const sampler = served.probeUrl === undefined ? null : sampleMemory(served.probeUrl);
   const result = await runLoad(load, connections, settings.durationS);
   const memory: MemoryPeak | null = sampler === null ? null : await sampler.stop();
   const serverMicros = cpuMicros(served.pid) - serverBefore;
+  const faults = minorFaults(served.pid) - faultsBefore;
   const simulatorMicros = cpuMicros(simulatorsPid) - simulatorBefore;
   const foreignMicros = machineBusyMicros() - machineBefore - (ours() - oursBefore);
   const stats = await simulators.readStats();
@@ -117,6 +119,7 @@ export async function measureRow(
   row.load = result;
   row.otherCores = Math.max(0, foreignMicros / (result.seconds * 1_000_000));
   row.serverCpuMicros = perRequest(serverMicros);
+  row.serverFaults = perRequest(faults);
   row.simulatorCpuMicros = perRequest(simulatorMicros);
   if (measuresServer) row.peakRssMiB = peakRssMiB(served.pid);
   if (memory !== null) row.memory = memory;

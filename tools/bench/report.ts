@@ -17,6 +17,8 @@ export interface Row {
   load?: LoadResult;
   /** CPU of the process the row measures per answered request. */
   serverCpuMicros?: number;
+  /** Minor page faults of that process per answered request. */
+  serverFaults?: number;
   /** CPU of the simulators' process per answered request (the same figure for the direct rows). */
   simulatorCpuMicros?: number;
   peakRssMiB?: number | null;
@@ -161,6 +163,7 @@ export function memoryTable(rows: readonly Row[]): string {
   const header = [
     'row',
     'server',
+    'page faults/req',
     'peak RSS MiB',
     'RSS at fullest sample',
     'V8 heap committed',
@@ -177,6 +180,7 @@ export function memoryTable(rows: readonly Row[]): string {
     return [
       `(${row.spec.id})`,
       SERVED[row.spec.target],
+      fixed(row.serverFaults, 0),
       fixed(row.peakRssMiB, 0),
       mib(sample.rss),
       mib(sample.heapTotal),
