@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { z } from 'zod';
+import { parseJsonFast } from '../../../src/http/jsonBody.js';
 
 // What the anchor servers share: their upstream settings (one JSON argument), one keep-alive undici Pool per
 // provider configured as the gateway's, a ready line on stdout, and a clean exit on SIGTERM.
@@ -32,11 +33,13 @@ export function upstreamPages(base: { url: string }, authorization: string): Ups
   const prefix = `${url.pathname.replace(/\/+$/, '')}/campaigns?`;
   const headers = { accept: 'application/json', authorization };
   return {
+    // Decoded as the gateway decodes upstream bodies (src/http/jsonBody.ts), so that the difference between an
+    // anchor and the gateway is not how the same bytes become a string.
     async get(query) {
       const response = await pool.request({ method: 'GET', path: prefix + query, headers });
-      const text = await response.body.text();
+      const bytes = Buffer.from(await response.body.arrayBuffer());
       if (response.statusCode !== 200) throw new Error(`upstream answered ${response.statusCode}`);
-      return JSON.parse(text);
+      return (parseJsonFast(bytes) ?? { value: JSON.parse(bytes.toString('utf8')) }).value;
     },
     close: () => pool.close(),
   };
