@@ -80,8 +80,9 @@ function area(url: string): string {
     const name = rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : (rest[0] ?? url);
     return `npm ${name}`;
   }
-  const dist = url.indexOf('/dist/');
-  if (dist >= 0) return `gateway ${url.slice(dist + 1)}`;
+  // The gateway's build: dist/, or another build's folder passed with --gateway-entry (`…/before-dist/`).
+  const dist = /\/[^/]*dist\/(.*)$/.exec(url);
+  if (dist?.[1] !== undefined) return `gateway dist/${dist[1]}`;
   if (url.startsWith('node:')) return url.startsWith('node:internal/') ? 'node internals' : url;
   return url;
 }

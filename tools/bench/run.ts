@@ -232,6 +232,13 @@ function newestProfile(directory: string): string {
 }
 
 const snapshotAnswer = z.object({ file: z.string() });
+/** Seconds of load around the under-load heap snapshot. */
+const SNAPSHOT_LOAD_S = 4;
+
+async function snapshotOf(probeUrl: string): Promise<string> {
+  const response = await fetch(`${probeUrl}/heap-snapshot`, { method: 'POST' });
+  return snapshotAnswer.parse(await response.json()).file;
+}
 
 export async function profile(options: BenchOptions): Promise<void> {
   const startedAt = new Date();
@@ -247,7 +254,7 @@ export async function profile(options: BenchOptions): Promise<void> {
     lookupSets: [],
   };
   let cpu: { summary: ProfileSummary; file: string; requestsPerSecond: number; cpuMicros: number };
-  let heap: { summary: HeapSummary; file: string; peak: MemoryPeak | null };
+  let heap: { summary: HeapSummary; during: HeapSummary; file: string; peak: MemoryPeak | null };
   try {
     const profiled = await startGateway(simulators.info, {
       responseCacheTtlMs: 0,
@@ -290,9 +297,21 @@ export async function profile(options: BenchOptions): Promise<void> {
       const sampler = sampleMemory(plain.probeUrl);
       await runLoad(plainLoad, options.connections, options.durationS);
       const peak = await sampler.stop();
-      const response = await fetch(`${plain.probeUrl}/heap-snapshot`, { method: 'POST' });
-      const { file: snapshot } = snapshotAnswer.parse(await response.json());
-      heap = { summary: summariseHeapSnapshot(snapshot, 15), file: snapshot, peak };
+      // Then, apart from the sampled seconds (a snapshot's own memory would be counted in their peak), one
+      // snapshot under load (live objects then include the requests in flight) and one after it: the
+      // difference is what requests in flight hold. A snapshot collects garbage first, so neither shows the
+      // dead objects that fill the old generation between major GCs.
+      const running = runLoad(plainLoad, options.connections, SNAPSHOT_LOAD_S);
+      await new Promise((resolve) => setTimeout(resolve, (SNAPSHOT_LOAD_S * 1000) / 2));
+      const during = await snapshotOf(plain.probeUrl);
+      await running;
+      const after = await snapshotOf(plain.probeUrl);
+      heap = {
+        summary: summariseHeapSnapshot(after, 15),
+        during: summariseHeapSnapshot(during, 15),
+        file: after,
+        peak,
+      };
     } finally {
       await plain.child.stop(20_000);
     }
@@ -310,7 +329,7 @@ export async function profile(options: BenchOptions): Promise<void> {
 
 function renderProfile(
   cpu: { summary: ProfileSummary; requestsPerSecond: number; cpuMicros: number },
-  heap: { summary: HeapSummary; peak: MemoryPeak | null },
+  heap: { summary: HeapSummary; during: HeapSummary; peak: MemoryPeak | null },
   startedAt: Date,
   options: BenchOptions,
 ): string {
@@ -329,13 +348,14 @@ function renderProfile(
         ),
     ].join('\n');
   const peak = heap.peak?.atPeak;
+  const afterByName = new Map(heap.summary.byClass.map((entry) => [entry.name, entry]));
   const heapLines = [
-    '| class (shallow size) | objects | MiB | share of the heap |',
-    '| --- | --- | --- | --- |',
-    ...heap.summary.byClass.map(
-      (entry) =>
-        `| \`${entry.name}\` | ${entry.count.toLocaleString('en-US')} | ${(entry.selfBytes / MIB).toFixed(1)} | ${((entry.selfBytes / heap.summary.totalBytes) * 100).toFixed(1)} % |`,
-    ),
+    '| class (shallow size) | objects during load | MiB during load | MiB after load | share during load |',
+    '| --- | --- | --- | --- | --- |',
+    ...heap.during.byClass.map((entry) => {
+      const after = afterByName.get(entry.name);
+      return `| \`${entry.name}\` | ${entry.count.toLocaleString('en-US')} | ${(entry.selfBytes / MIB).toFixed(1)} | ${after === undefined ? '–' : (after.selfBytes / MIB).toFixed(1)} | ${((entry.selfBytes / heap.during.totalBytes) * 100).toFixed(1)} % |`;
+    }),
   ];
   return [
     `Generated ${startedAt.toISOString()} by \`${command(options)}\` (Node ${process.version}).`,
@@ -352,8 +372,9 @@ function renderProfile(
     '',
     hotspots("Inclusive time of the gateway's own functions", summary.totalByFunction, 10),
     '',
-    `**Heap after the same traffic** (a second gateway process, no profiler; snapshot taken right after ${options.durationS} s of load): ` +
-      `${(heap.summary.totalBytes / MIB).toFixed(1)} MiB live in ${heap.summary.nodes.toLocaleString('en-US')} objects.` +
+    `**Heap under the same traffic** (a second gateway process, no profiler: memory sampled over ${options.durationS} s of load, then heap snapshots in the middle of ${SNAPSHOT_LOAD_S} s more load and right after it): ` +
+      `${(heap.during.totalBytes / MIB).toFixed(1)} MiB live during the load (${heap.during.nodes.toLocaleString('en-US')} objects), ` +
+      `${(heap.summary.totalBytes / MIB).toFixed(1)} MiB after it.` +
       (peak === undefined
         ? ''
         : ` At the fullest sample under load: RSS ${(peak.rss / MIB).toFixed(0)} MiB, V8 heap committed ${(peak.heapTotal / MIB).toFixed(0)} MiB ` +
