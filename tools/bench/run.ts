@@ -207,9 +207,9 @@ export function buildReport(rows: readonly Row[], startedAt: Date, options: Benc
       `Varied traffic: one document; each request takes the next of ${INSTANTS} \`createdBefore\` instants spread over the ` +
         `dataset (or the next of the disjoint sets of ${LOOKUPS} ids), in one sequence shared by all connections, so no two ` +
         'requests in flight are the same and each pays for its own upstream pages. Anchors and gateway get the same request bodies.',
-      'Processes, each on 127.0.0.1 and started afresh for every row: simulators (1000 + 1000 campaigns, rate limits off, ' +
-        'pages memoised), the floor and plain yoga+jit anchors and the bench servers (compiled to JavaScript, run by plain ' +
-        '`node`, like the gateway), the gateway, and autocannon (in the bench process), all sharing the machine above.',
+      'Processes, each on 127.0.0.1: simulators (1000 + 1000 campaigns, rate limits off, pages memoised), for the whole run; ' +
+        'the floor, plain yoga+jit (both compiled to JavaScript and run by plain `node`, like the gateway) and the gateway, ' +
+        'each started afresh for every row; autocannon in the bench process; all sharing the machine above.',
       gatewaySettings(options),
       'CPU µs/req: user + system CPU of the process, from /proc/<pid>/stat, over the measured seconds, divided by the answers received. ' +
         '÷ floor and ÷ yoga+jit: requests a second over those of the anchor row with the same workload and connections, in this run.',
