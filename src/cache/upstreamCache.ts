@@ -240,18 +240,20 @@ export class UpstreamCache {
     const askedAt = this.now();
     const epoch = this.epochs.get(source.provider) ?? 0;
     const result = await source.upstream.getJson(path, query, options);
+    // The memory tier keeps the parse; the bytes go to the shared tier only.
+    const raw = result.found ? result.raw : undefined;
     const entry: Entry = {
       storedAt: this.now(),
       askedAt,
-      result,
-      bytes: result.found ? result.text.length : 0,
+      result: result.found ? { found: true, body: result.body } : result,
+      bytes: raw?.length ?? 0,
     };
     // An answer that raced an invalidation, or a newer one, does not replace what is there.
     const held = this.memory.get(key);
     const current = epoch === (this.epochs.get(source.provider) ?? 0);
     if (current && (held === undefined || held.askedAt <= askedAt)) {
       this.memory.set(key, entry);
-      await this.writeShared(key, entry, source.policy.staleIfErrorMs);
+      await this.writeShared(key, entry, raw, source.policy.staleIfErrorMs);
     }
     return entry;
   }
@@ -336,16 +338,17 @@ export class UpstreamCache {
     }
   }
 
-  private async writeShared(key: string, entry: Entry, keepMs: number): Promise<void> {
+  private async writeShared(
+    key: string,
+    entry: Entry,
+    raw: Buffer | undefined,
+    keepMs: number,
+  ): Promise<void> {
     const redis = this.options.redis;
     if (redis === undefined) return;
     try {
-      await redis.client.set(
-        `${redis.prefix}:upstream:${key}`,
-        encodeEntry(entry),
-        'PX',
-        Math.max(1, keepMs),
-      );
+      const value = encodeEntry(entry, raw);
+      await redis.client.set(`${redis.prefix}:upstream:${key}`, value, 'PX', Math.max(1, keepMs));
     } catch {
       // Not shared this time.
     }
@@ -413,9 +416,11 @@ interface Source {
 }
 
 /** `storedAt askedAt`, then `1` and the body as received, or `0` for not found. */
-function encodeEntry(entry: Entry): string {
+function encodeEntry(entry: Entry, raw: Buffer | undefined): string {
   const times = `${entry.storedAt} ${entry.askedAt}`;
-  return entry.result.found ? `${times} 1 ${entry.result.text}` : `${times} 0`;
+  return entry.result.found
+    ? `${times} 1 ${raw?.toString('utf8') ?? JSON.stringify(entry.result.body)}`
+    : `${times} 0`;
 }
 
 function decodeEntry(raw: string): Entry | undefined {
@@ -429,7 +434,7 @@ function decodeEntry(raw: string): Entry | undefined {
   }
   const text = raw.slice(second + 3);
   try {
-    return { storedAt, askedAt, result: { found: true, body: JSON.parse(text), text }, bytes: text.length };
+    return { storedAt, askedAt, result: { found: true, body: JSON.parse(text) }, bytes: text.length };
   } catch {
     return undefined;
   }

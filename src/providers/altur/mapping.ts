@@ -226,14 +226,20 @@ function readCycle(raw: Record<string, unknown>): CampaignCycle | null {
   });
 }
 
-/** The campaign of a list item, or undefined when zod would report an issue for it. */
+/**
+ * The campaign of a list item, or undefined when zod would report an issue for it. The schedule (eight
+ * objects an item) is read when first asked for: most queries never select it. Reading it later gives the
+ * same value, since the parsed body is never changed; the getter holds only the raw `scheduling` value,
+ * which JSON.parse allocated anyway.
+ */
 function readCampaign(raw: unknown, channel: CampaignChannel | null): AlturCampaign | undefined {
   if (!isRecord(raw)) return undefined;
   const providerId = readAlturId(raw.id);
-  const { name, status, created_at } = raw;
+  const { name, status, created_at, scheduling } = raw;
   if (providerId === undefined || typeof name !== 'string' || typeof status !== 'string') return undefined;
   const createdAt = readOptionalInstant(created_at);
   if (createdAt === null) return undefined;
+  let schedule: WeeklySchedule | null | undefined;
   return {
     provider: 'ALTUR',
     providerId,
@@ -245,7 +251,10 @@ function readCampaign(raw: unknown, channel: CampaignChannel | null): AlturCampa
     createdAt,
     agent: readAgent(raw.agent),
     timezone: readString(raw.timezone),
-    schedule: readSchedule(raw.scheduling),
+    get schedule() {
+      if (schedule === undefined) schedule = readSchedule(scheduling);
+      return schedule;
+    },
     retries: readInt32(raw.retries),
     concurrency: readInt32(raw.concurrency) ?? readInt32(raw.concurrency_limit),
     archived: readBool(raw.archived) ?? false,

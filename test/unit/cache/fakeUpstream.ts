@@ -59,7 +59,7 @@ export class FakeUpstream implements QueuedGetter {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (this.failure !== undefined) throw this.failure;
     const text = JSON.stringify(this.bodyFor(call, path, query));
-    return { found: true, body: JSON.parse(text), text };
+    return { found: true, body: JSON.parse(text), raw: Buffer.from(text, 'utf8') };
   }
 }
 

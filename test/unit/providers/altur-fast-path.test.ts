@@ -75,6 +75,21 @@ describe('the Altur fast path', () => {
     );
   });
 
+  it('serialises byte for byte as the zod path, whether the schedule is read first, last or never', () => {
+    fc.assert(
+      fc.property(item, channel, fc.boolean(), (raw, channel, readScheduleFirst) => {
+        const fast = mapAlturItem(raw, channel);
+        const reference = mapAlturItemWithZod(raw, channel);
+        if (!fast.ok || !reference.ok) return;
+        if (readScheduleFirst) expect(fast.campaign.schedule).toStrictEqual(reference.campaign.schedule);
+        expect(JSON.stringify(fast.campaign)).toBe(JSON.stringify(reference.campaign));
+        // Read once, the same object every time after.
+        expect(fast.campaign.schedule).toBe(fast.campaign.schedule);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('reports the same issues for a page, with the same places', () => {
     fc.assert(
       fc.property(fc.array(item, { maxLength: 8 }), channel, (items, channel) => {

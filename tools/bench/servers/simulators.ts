@@ -1,15 +1,20 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RequestLog, startSimulators } from '../../simulators/index.js';
-import { closeOnStopSignal } from '../stopSignals.js';
+import { closeOnStopSignal } from '../../../src/scripts/stopSignals.js';
+import { type RequestLog, startSimulators } from '../../../src/simulators/index.js';
+import { alturListQuery, auralytikListQuery, INSTANTS, PAGE, spreadInstants } from '../traffic.js';
 
 // The providers for `npm run bench`, in a process of their own so their CPU is measured apart from the
 // gateway's. Their rate limits are off: the bench measures the gateway, not the providers' quotas. Pages are
 // memoised by the simulators already, so a repeated page costs a lookup and a write.
-// stdout carries exactly one JSON line: both providers' URLs and keys, and the stats URL.
+// stdout carries exactly one JSON line: both providers' URLs and keys, the stats URL, and the `createdBefore`
+// instants the varied rows cycle through (computed here, where the datasets are).
 
-/** Enough of both providers that `first: 100` needs a full page from each and more remain. */
-const DATASET_SIZE = 300;
+/**
+ * Enough of both providers that a `first: 100` page is full from each at every one of the varied instants,
+ * and that 50-id lookups come in a few dozen disjoint sets (see traffic.ts).
+ */
+const DATASET_SIZE = 1000;
 
 interface Tally {
   list: number;
@@ -68,8 +73,46 @@ const stats = createServer((req, res) => {
 });
 await new Promise<void>((resolve) => stats.listen(0, '127.0.0.1', resolve));
 
+// Archived Altur campaigns are listed only on request, so they do not count towards a full page.
+const instants = spreadInstants(
+  {
+    ALTUR: simulators.altur
+      .dataset()
+      .filter((record) => !record.archived)
+      .map((record) => Date.parse(record.created_at)),
+    AURALYTIK: simulators.auralytik.dataset().map((record) => Date.parse(record.createdAt)),
+  },
+  INSTANTS,
+  PAGE,
+);
+
+/**
+ * Every page a varied row asks for, requested once now: the simulators memoise answers, so each row then
+ * measures a lookup upstream whatever its warm-up covered, not the first rendering of a page (which would
+ * also compete with the process under test for the CPUs). The dataset of lookups (details) is small enough
+ * for the warm-up to cover.
+ */
+async function memoiseListPages(): Promise<void> {
+  const get = async (url: string, authorization: string) => {
+    const response = await fetch(url, { headers: { authorization } });
+    await response.arrayBuffer();
+  };
+  for (const instant of instants) {
+    await get(
+      `${simulators.altur.url}/campaigns?${alturListQuery(instant)}`,
+      `api-key ${simulators.altur.apiKey}`,
+    );
+    await get(
+      `${simulators.auralytik.url}/campaigns?${auralytikListQuery(instant)}`,
+      `Bearer ${simulators.auralytik.apiKey}`,
+    );
+  }
+}
+await memoiseListPages();
+
 process.stdout.write(
   `${JSON.stringify({
+    instants,
     altur: { url: simulators.altur.url, apiKey: simulators.altur.apiKey },
     auralytik: { url: simulators.auralytik.url, apiKey: simulators.auralytik.apiKey },
     statsUrl: `http://127.0.0.1:${(stats.address() as AddressInfo).port}/__stats`,

@@ -20,6 +20,38 @@ interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
+  /** Node id of each sample, and the µs since the previous one (the first since startTime). */
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Microseconds on the machine's monotonic clock, the one V8 stamps profiles with (process.hrtime). */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/**
+ * Hits per node counted from the samples that fall inside `window` only, so that start-up (module loading,
+ * compilation) and the warm-up stay out of the figures; `hitCount` covers the whole process lifetime.
+ */
+function hitsWithin(profile: CpuProfile, window: ProfileWindow): { hits: Map<number, number>; ms: number } {
+  const hits = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  let at = profile.startTime;
+  for (let index = 0; index < samples.length; index++) {
+    at += deltas[index] ?? 0;
+    if (at < window.fromUs || at > window.toUs) continue;
+    const id = samples[index];
+    if (id !== undefined) hits.set(id, (hits.get(id) ?? 0) + 1);
+  }
+  const ms = (Math.min(window.toUs, profile.endTime) - Math.max(window.fromUs, profile.startTime)) / 1000;
+  return { hits, ms: Math.max(0, ms) };
 }
 
 export interface Hotspot {
@@ -48,8 +80,9 @@ function area(url: string): string {
     const name = rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : (rest[0] ?? url);
     return `npm ${name}`;
   }
-  const dist = url.indexOf('/dist/');
-  if (dist >= 0) return `gateway ${url.slice(dist + 1)}`;
+  // The gateway's build: dist/, or another build's folder passed with --gateway-entry (`…/before-dist/`).
+  const dist = /\/[^/]*dist\/(.*)$/.exec(url);
+  if (dist?.[1] !== undefined) return `gateway dist/${dist[1]}`;
   if (url.startsWith('node:')) return url.startsWith('node:internal/') ? 'node internals' : url;
   return url;
 }
@@ -76,8 +109,18 @@ function top(map: Map<string, number>, busyHits: number, msPerHit: number, limit
     .map(([name, hits]) => ({ name, share: hits / busyHits, ms: hits * msPerHit }));
 }
 
-export function summariseProfile(path: string, limit = 20): ProfileSummary {
+export function summariseProfile(path: string, limit = 20, window?: ProfileWindow): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  if (window !== undefined) {
+    const { hits } = hitsWithin(profile, window);
+    for (const node of profile.nodes) node.hitCount = hits.get(node.id) ?? 0;
+    const clipped = {
+      from: Math.max(window.fromUs, profile.startTime),
+      to: Math.min(window.toUs, profile.endTime),
+    };
+    profile.startTime = clipped.from;
+    profile.endTime = Math.max(clipped.from, clipped.to);
+  }
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const totalHits = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
   const msPerHit = totalHits === 0 ? 0 : (profile.endTime - profile.startTime) / 1000 / totalHits;
@@ -138,12 +181,4 @@ export function summariseProfile(path: string, limit = 20): ProfileSummary {
     selfByArea: top(selfByArea, busyHits, msPerHit, limit),
     totalByFunction: top(totalByFunction, busyHits, msPerHit, limit),
   };
-}
-
-export function renderHotspots(title: string, hotspots: readonly Hotspot[]): string {
-  const lines = hotspots.map(
-    (spot) =>
-      `${(spot.share * 100).toFixed(1).padStart(5)}%  ${spot.ms.toFixed(0).padStart(6)} ms  ${spot.name}`,
-  );
-  return [`${title} (share of busy samples)`, ...lines].join('\n');
 }

@@ -3,6 +3,18 @@ declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
   namespace autocannon {
+    /** The request autocannon is about to build; `setupRequest` may return a changed copy. */
+    interface RequestData {
+      method?: 'GET' | 'POST';
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+    }
+
+    interface RequestTemplate {
+      setupRequest?: (request: RequestData) => RequestData;
+    }
+
     interface Options {
       url: string;
       connections?: number;
@@ -12,6 +24,8 @@ declare module 'autocannon' {
       headers?: Record<string, string>;
       body?: string;
       pipelining?: number;
+      /** Cycled per connection; with `setupRequest`, rebuilt before every request. */
+      requests?: RequestTemplate[];
       /** Seconds before a request counts as timed out. */
       timeout?: number;
     }
