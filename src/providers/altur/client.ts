@@ -66,7 +66,9 @@ export class AlturHttp {
     const channel = filter.integration === undefined ? null : alturIntegrationToChannel(filter.integration);
     const { page, entries, issues } = readAlturList(result.body, channel);
     if (issues.length > 0) scope.reportIssues(issues);
-    return { ...page, entries };
+    // Not `...page`: its raw items would keep the whole parse tree alive for the rest of the request.
+    const { totalCount, hasMore, hasPrevious, nextCursor, previousCursor } = page;
+    return { totalCount, entries, hasMore, hasPrevious, nextCursor, previousCursor };
   }
 
   async get(providerId: string, scope: RequestScope): Promise<AlturCampaign | null> {
