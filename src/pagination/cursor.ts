@@ -39,25 +39,18 @@ const count = z.int().min(0);
 const instant = z.int().min(-8.64e15).max(8.64e15);
 const providerId = z.string().min(1).max(MAX_ID_LENGTH);
 const wireKey = z.tuple([count, instant, providerId]);
+const cursorHead = [
+  z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${DIGEST_LENGTH}}$`)),
+  count,
+  instant,
+  providerId,
+  z.array(z.unknown()),
+  z.array(count.nullable()),
+] as const;
 /** [filterDigest, edgeStream, edgeCreatedAtMs, edgeProviderId, hints, totals, ownBoundaries?] */
 const wireCursor = z.union([
-  z.tuple([
-    z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${DIGEST_LENGTH}}$`)),
-    count,
-    instant,
-    providerId,
-    z.array(z.unknown()),
-    z.array(count.nullable()),
-  ]),
-  z.tuple([
-    z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${DIGEST_LENGTH}}$`)),
-    count,
-    instant,
-    providerId,
-    z.array(z.unknown()),
-    z.array(count.nullable()),
-    z.array(z.tuple([count, wireKey.nullable()])),
-  ]),
+  z.tuple(cursorHead),
+  z.tuple([...cursorHead, z.array(z.tuple([count, wireKey.nullable()]))]),
 ]);
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;

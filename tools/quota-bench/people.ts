@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { z } from 'zod';
+import { mulberry32 } from '../../src/simulators/data.js';
 import { campaignKey } from './report.js';
 
 // Simulated people: each walks the merged `campaigns` connection a page at a time with think time, as a
@@ -68,17 +69,8 @@ export interface PeopleResult {
   endedAt: number;
 }
 
-/** mulberry32: a tiny seeded PRNG, enough for jitter; Math.random would make runs unrepeatable. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Seeded jitter (the simulators' PRNG): Math.random would make runs unrepeatable. */
+export const seededRandom = mulberry32;
 
 /** Per-request bound: past it the page is an error (`CLIENT_TIMEOUT`) and the person starts over. */
 const REQUEST_TIMEOUT_MS = 30_000;
