@@ -107,7 +107,7 @@ export const PROVIDER_LABEL: Record<Provider, string> = { ALTUR: 'Altur', AURALY
 export abstract class UpstreamError extends GatewayError {
   abstract override readonly code: UpstreamErrorCode;
   readonly provider: Provider;
-  /** A GET that failed this way may succeed if tried again (network, timeout, 502/503/504, 429). */
+  /** A GET that failed this way may succeed if tried again (network, timeout, 500/502/503/504, 429). */
   retryable = false;
 
   constructor(
