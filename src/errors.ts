@@ -1,8 +1,9 @@
-import { GraphQLError } from 'graphql';
+import { type ASTNode, GraphQLError } from 'graphql';
 import type { Provider } from './domain/campaign.js';
 
 export type ErrorCode =
   | 'BAD_USER_INPUT'
+  | 'BAD_REQUEST'
   | 'UNAUTHENTICATED'
   | 'OPERATION_LIMIT_EXCEEDED'
   | 'RATE_LIMITED'
@@ -25,16 +26,30 @@ export abstract class GatewayError extends GraphQLError {
   abstract readonly code: ErrorCode;
   readonly detail: string | undefined;
 
-  constructor(message: string, extensions: Record<string, unknown>, detail?: string) {
-    super(message, { extensions });
+  constructor(
+    message: string,
+    extensions: Record<string, unknown>,
+    detail?: string,
+    nodes?: readonly ASTNode[],
+  ) {
+    super(message, nodes === undefined ? { extensions } : { extensions, nodes });
     this.detail = detail;
   }
 }
 
 export class BadUserInputError extends GatewayError {
   readonly code = 'BAD_USER_INPUT';
-  constructor(message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { code: 'BAD_USER_INPUT', ...extensions });
+  /** `nodes` locate the error in the document (a variable definition, an argument). */
+  constructor(message: string, extensions: Record<string, unknown> = {}, nodes?: readonly ASTNode[]) {
+    super(message, { code: 'BAD_USER_INPUT', ...extensions }, undefined, nodes);
+  }
+}
+
+/** The request as a whole cannot be run: which operation, or the shape of `variables`. */
+export class BadRequestError extends GatewayError {
+  readonly code = 'BAD_REQUEST';
+  constructor(message: string) {
+    super(message, { code: 'BAD_REQUEST', http: { status: 400 } });
   }
 }
 

@@ -12,12 +12,14 @@ import type { OperationLimits } from '../config.js';
 import { OperationLimitError, RequestTooLargeError } from '../errors.js';
 import { DEFAULT_PAGE_LIMITS } from '../pagination/connectionArgs.js';
 import { type CostOptions, operationCost } from './cost.js';
+import { coerceOperation, KnownOperationTypesRule } from './operationInput.js';
 import { rejectRequest } from './reject.js';
 
 /**
  * Every limit is checked before any resolver runs, so a rejected operation costs no upstream call. Size is
  * checked on the declared body length, tokens while parsing, depth, aliases and directives while validating
- * (graphql-armor), and cost once variables are known, because `first: $n` only has a value then.
+ * (graphql-armor) with the operation types that exist, and cost once variables are coerced, because `first: $n`
+ * only has a value then. A variable of the wrong type is refused there too, as BAD_USER_INPUT.
  */
 export function useOperationLimits(
   schema: GraphQLSchema,
@@ -88,8 +90,18 @@ export function useOperationLimits(
     connectionFields: connectionFieldNames(schema),
   };
   const cost: Plugin = {
+    onValidate({ addValidationRule }) {
+      addValidationRule(KnownOperationTypesRule);
+    },
     onExecute({ args, setResultAndStopExecution }) {
-      const asked = operationCost(args.document, args.variableValues, args.operationName, costOptions);
+      // Variables are coerced first: a client's bad value is its error (400), and the cost then counts the
+      // values execution will see (defaults applied, a single id coerced to a list of one).
+      const input = coerceOperation(schema, args.document, args.operationName, args.variableValues);
+      if (!input.ok) {
+        setResultAndStopExecution({ errors: input.errors });
+        return;
+      }
+      const asked = operationCost(args.document, input.variables, args.operationName, costOptions);
       if (asked <= limits.maxCost) return;
       const figures = exposeLimits ? ` (${asked}, limit ${limits.maxCost})` : '';
       setResultAndStopExecution({
