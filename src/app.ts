@@ -111,6 +111,7 @@ export function createApp(options: AppOptions) {
     useClientAccess({
       graphqlEndpoint: GRAPHQL_ENDPOINT,
       apiKeys: security.apiKeys,
+      jwt: security.jwt,
       rateLimitPerSecond: security.clientRateLimitPerSecond,
       trustProxy: security.trustProxy,
       ...(options.clientRateLimiter === undefined ? {} : { rateLimiter: options.clientRateLimiter }),
@@ -152,8 +153,19 @@ export function createApp(options: AppOptions) {
         : {
             title: 'Campaign gateway',
             defaultQuery: options.exampleQuery ?? EXAMPLE_QUERY,
-            ...(security.apiKeys.length > 0
-              ? { headers: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2) }
+            ...(security.apiKeys.length > 0 || security.jwt !== undefined
+              ? {
+                  headers: JSON.stringify(
+                    {
+                      Authorization:
+                        security.jwt === undefined
+                          ? 'Bearer <your API key>'
+                          : 'Bearer <your API key or token>',
+                    },
+                    null,
+                    2,
+                  ),
+                }
               : {}),
           },
     cors: corsOptions(security.corsOrigins),

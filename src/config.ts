@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Provider } from './domain/campaign.js';
+import { JWT_ALGORITHMS, type JwtConfig } from './security/jwt.js';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -78,6 +79,18 @@ export const environmentSchema = z.object({
   REQUEST_DEADLINE_MS: positiveInt(15_000, 600_000),
   UPSTREAM_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024, 256 * 1024 * 1024),
   GATEWAY_API_KEYS: list(z.string().min(16, { error: 'each key must be at least 16 characters' })),
+  JWT_JWKS_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ),
+  JWT_ISSUER: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
+  JWT_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
+  JWT_ALGORITHMS: list(
+    z.enum(JWT_ALGORITHMS, {
+      error: `each must be one of ${JWT_ALGORITHMS.join(', ')} (none and HS* are never accepted)`,
+    }),
+  ).transform((algorithms) => (algorithms.length === 0 ? (['RS256', 'ES256'] as const) : algorithms)),
+  JWT_CLOCK_TOLERANCE_S: nonNegativeInt(30, 300),
   GRAPHQL_INTROSPECTION: booleanFlag,
   GRAPHIQL: booleanFlag,
   CORS_ORIGINS: list(
@@ -117,8 +130,10 @@ export interface ProviderConfig {
 
 /** What clients may send and how the gateway protects itself; see src/security. */
 export interface SecurityConfig {
-  /** Empty: no client authentication (the gateway warns at start). */
+  /** Empty, and no `jwt`: no client authentication (the gateway warns at start). */
   apiKeys: readonly string[];
+  /** Bearer JWTs from one issuer (browser apps), accepted beside the API keys. */
+  jwt?: JwtConfig | undefined;
   introspection: boolean;
   /** Error messages state the configured limits (development); production only says which limit. */
   exposeLimits: boolean;
@@ -198,6 +213,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     );
   }
   const production = env.NODE_ENV === 'production';
+  const jwt = jwtConfig(env);
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -209,6 +225,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     graphiql: env.GRAPHIQL ?? !production,
     security: {
       apiKeys: env.GATEWAY_API_KEYS,
+      jwt,
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,
       exposeLimits: !production,
       corsOrigins: env.CORS_ORIGINS.length > 0 ? env.CORS_ORIGINS : production ? [] : ['*'],
@@ -233,5 +250,34 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
         ? undefined
         : `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`),
+  };
+}
+
+/** JWT settings come as a set: a key set without an issuer and an audience would accept tokens minted for anyone. */
+function jwtConfig(env: Environment): JwtConfig | undefined {
+  const { JWT_JWKS_URL: jwksUrl, JWT_ISSUER: issuer, JWT_AUDIENCE: audience } = env;
+  if (jwksUrl === undefined) {
+    if (issuer !== undefined || audience !== undefined) {
+      throw new ConfigError(
+        'Invalid configuration:\n  JWT_JWKS_URL: must be set with JWT_ISSUER and JWT_AUDIENCE',
+      );
+    }
+    return undefined;
+  }
+  const missing = [
+    issuer === undefined ? 'JWT_ISSUER' : null,
+    audience === undefined ? 'JWT_AUDIENCE' : null,
+  ].filter((name) => name !== null);
+  if (issuer === undefined || audience === undefined) {
+    throw new ConfigError(
+      `Invalid configuration:\n${missing.map((name) => `  ${name}: must be set with JWT_JWKS_URL`).join('\n')}`,
+    );
+  }
+  return {
+    jwksUrl,
+    issuer,
+    audience,
+    algorithms: env.JWT_ALGORITHMS,
+    clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_S,
   };
 }

@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'BAD_REQUEST'
   | 'UNAUTHENTICATED'
+  | 'AUTH_UNAVAILABLE'
   | 'OPERATION_LIMIT_EXCEEDED'
   | 'RATE_LIMITED'
   | 'REQUEST_TOO_LARGE'
@@ -55,11 +56,26 @@ export class BadRequestError extends GatewayError {
 
 export class UnauthenticatedError extends GatewayError {
   readonly code = 'UNAUTHENTICATED';
-  constructor(message: string) {
+  /** `invalidToken`: a token was sent and refused (RFC 6750 `error="invalid_token"`), not just missing. */
+  constructor(message: string, options: { invalidToken?: boolean } = {}) {
+    const challenge = options.invalidToken
+      ? 'Bearer realm="campaign-gateway", error="invalid_token"'
+      : 'Bearer realm="campaign-gateway"';
     super(message, {
       code: 'UNAUTHENTICATED',
-      http: { status: 401, headers: { 'www-authenticate': 'Bearer realm="campaign-gateway"' } },
+      http: { status: 401, headers: { 'www-authenticate': challenge } },
     });
+  }
+}
+
+/** The issuer's key set cannot be fetched, so no token can be checked; API keys are not affected. */
+export class AuthUnavailableError extends GatewayError {
+  readonly code = 'AUTH_UNAVAILABLE';
+  constructor() {
+    super(
+      'The gateway cannot check sign-in tokens right now (the issuer key set is unreachable). Retry shortly.',
+      { code: 'AUTH_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '5' } } },
+    );
   }
 }
 
