@@ -505,13 +505,6 @@ describe('random documents and variables', () => {
           const before = upstreamCalls();
           const { status, text } = await send(sample);
           const calls = upstreamCalls() - before;
-          console.log(
-            status,
-            calls,
-            sample.document.slice(0, 200),
-            sample.variablesJson?.slice(0, 100),
-            text.slice(0, 200),
-          );
           const context = `${status} ${text.slice(0, 400)}`;
           expect(status, context).toBeLessThan(500);
           const answer = JSON.parse(text) as Answer;
