@@ -97,7 +97,12 @@ describe('GraphiQL served by the demo, in Chromium', () => {
         await expect.poll(() => page.title(), { timeout: 30_000 }).toBe('Campaign gateway');
         // The editor holds the example query.
         const editor = page.locator('.graphiql-query-editor');
-        await editor.waitFor({ state: 'visible', timeout: 60_000 });
+        await editor.waitFor({ state: 'visible', timeout: 60_000 }).catch((error: unknown) => {
+          // A page that needs the internet never shows its editor: say what it tried to fetch.
+          throw new Error(`GraphiQL did not render; requests refused: ${refused.join(', ') || 'none'}`, {
+            cause: error,
+          });
+        });
         await expect.poll(() => editor.innerText(), { timeout: 30_000 }).toContain('NewestCampaigns');
 
         const answered = page.waitForResponse(
