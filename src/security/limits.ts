@@ -142,7 +142,25 @@ export function useOperationLimits(
     },
   };
 
-  return [size, ...armor, status, cost];
+  // graphql-js parses recursively, and a list or object nested a couple of thousand levels deep exhausts the
+  // stack before the token limit is reached; that is the document's fault, not the server's. After armor, so
+  // this wraps its token-counting parse.
+  const nesting: Plugin = {
+    onParse({ parseFn, setParseFn }) {
+      setParseFn((source, options) => {
+        try {
+          return parseFn(source, options);
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          throw new OperationLimitError(
+            'The query nests lists, objects or selections too deeply to parse. Flatten the values, or send them as variables.',
+          );
+        }
+      });
+    },
+  };
+
+  return [size, ...armor, nesting, status, cost];
 }
 
 /**

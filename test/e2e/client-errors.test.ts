@@ -75,6 +75,20 @@ it.each([
   ['a mutation', 'mutation { campaigns { totalCount } }', '{}', 200, 'GRAPHQL_VALIDATION_FAILED'],
   ['a subscription', 'subscription { campaigns { totalCount } }', '{}', 200, 'GRAPHQL_VALIDATION_FAILED'],
   ['variables that are not an object', '{ __typename }', '[1]', 400, 'BAD_REQUEST'],
+  [
+    'a list literal nested deeper than the parser recurses',
+    `{ campaigns(filter: { includeArchived: ${'['.repeat(5000)}false${']'.repeat(5000)} }) { totalCount } }`,
+    '{}',
+    400,
+    'OPERATION_LIMIT_EXCEEDED',
+  ],
+  [
+    'a variable nested 30 000 levels deep',
+    'query ($f: CampaignFilter) { campaigns(filter: $f) { totalCount } }',
+    `{"f":{"status":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`,
+    400,
+    'BAD_USER_INPUT',
+  ],
 ])(
   'answers %s with a client error, calling no provider',
   async (_name, document, variables, status, code) => {
@@ -93,7 +107,7 @@ it.each([
     expect(response.status).toBe(status);
     expect(body.data).toBeUndefined();
     expect(body.errors?.map((error) => error.extensions?.code)).toEqual([code]);
-    expect(body.errors?.[0]?.message).toMatch(/Send|Fix|Expected|no (mutation|subscription)/);
+    expect(body.errors?.[0]?.message).toMatch(/Send|Fix|Expected|Flatten|no (mutation|subscription)/);
     expect(harness.altur.requests.count() + harness.auralytik.requests.count()).toBe(0);
     expectNoLeak(harness, text);
   },
