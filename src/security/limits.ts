@@ -85,8 +85,9 @@ export function useOperationLimits(
     },
     // Any other body (chunked, or no length at all) is counted while it is read: past the limit the rest is
     // never read, and the connection is closed once the answer is out, so the client stops sending.
-    onRequestParse({ requestParser, setRequestParser, serverContext }) {
-      if (requestParser === undefined) return;
+    onRequestParse({ request, requestParser, setRequestParser, serverContext }) {
+      // A declared length within the limit bounds the body already: Node's parser delivers no byte past it.
+      if (requestParser === undefined || request.headers.get('content-length') !== null) return;
       const inner = requestParser;
       const overLimit = () => {
         closeAfterAnswer(serverContext as NodeServerContext | undefined);
