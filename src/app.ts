@@ -3,7 +3,14 @@ import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError } from 'graphql';
-import { type CORSOptions, createYoga, isAsyncIterable, type Plugin, useReadinessCheck } from 'graphql-yoga';
+import {
+  type CORSOptions,
+  createYoga,
+  type GraphiQLOptions,
+  isAsyncIterable,
+  type Plugin,
+  useReadinessCheck,
+} from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { type ResponseCacheOptions, useGatewayResponseCache } from './cache/responseCache.js';
@@ -112,6 +119,7 @@ export function createApp(options: AppOptions) {
     useClientAccess({
       graphqlEndpoint: GRAPHQL_ENDPOINT,
       apiKeys: security.apiKeys,
+      jwt: security.jwt,
       rateLimitPerSecond: security.clientRateLimitPerSecond,
       trustProxy: security.trustProxy,
       ...(options.clientRateLimiter === undefined ? {} : { rateLimiter: options.clientRateLimiter }),
@@ -146,14 +154,26 @@ export function createApp(options: AppOptions) {
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/healthz',
     landingPage: false,
+    renderGraphiQL: localGraphiQL(),
     graphiql:
       options.graphiql === false
         ? false
         : {
             title: 'Campaign gateway',
             defaultQuery: options.exampleQuery ?? EXAMPLE_QUERY,
-            ...(security.apiKeys.length > 0
-              ? { headers: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2) }
+            ...(security.apiKeys.length > 0 || security.jwt !== undefined
+              ? {
+                  headers: JSON.stringify(
+                    {
+                      Authorization:
+                        security.jwt === undefined
+                          ? 'Bearer <your API key>'
+                          : 'Bearer <your API key or token>',
+                    },
+                    null,
+                    2,
+                  ),
+                }
               : {}),
           },
     cors: corsOptions(security.corsOrigins),
@@ -172,6 +192,28 @@ export function createApp(options: AppOptions) {
     },
     plugins,
   });
+}
+
+/**
+ * GraphiQL with its script, styles, editor workers and favicon inlined (@graphql-yoga/render-graphiql), where
+ * yoga's own page loads them from unpkg.com and stays blank on a machine without internet. The 9 MB module is
+ * imported on the first GraphiQL request, so a process with GraphiQL off never loads it, and the page is
+ * rendered once per set of options.
+ */
+function localGraphiQL(): (options?: GraphiQLOptions) => Promise<string> {
+  const pages = new Map<string, Promise<string>>();
+  return (options) => {
+    const key = JSON.stringify(options ?? {});
+    let page = pages.get(key);
+    if (page === undefined) {
+      // This page seeds its editor from `query` and shows its welcome text otherwise; yoga's typed option, and
+      // the one its own page reads, is `defaultQuery`.
+      const seeded = { ...options, query: options?.defaultQuery };
+      page = import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(seeded));
+      pages.set(key, page);
+    }
+    return page;
+  };
 }
 
 function corsOptions(origins: readonly string[]): CORSOptions | false {

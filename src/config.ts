@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FreshnessPolicy } from './cache/upstreamCache.js';
 import type { Provider } from './domain/campaign.js';
+import { JWT_ALGORITHMS, type JwtConfig } from './security/jwt.js';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -85,6 +86,18 @@ export const environmentSchema = z.object({
   UPSTREAM_CACHE_STALE_WHILE_REVALIDATE_MS: nonNegativeInt(5000, 3_600_000),
   UPSTREAM_CACHE_STALE_IF_ERROR_MS: nonNegativeInt(60_000, 86_400_000),
   GATEWAY_API_KEYS: list(z.string().min(16, { error: 'each key must be at least 16 characters' })),
+  JWT_JWKS_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ),
+  JWT_ISSUER: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
+  JWT_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
+  JWT_ALGORITHMS: list(
+    z.enum(JWT_ALGORITHMS, {
+      error: `each must be one of ${JWT_ALGORITHMS.join(', ')} (none and HS* are never accepted)`,
+    }),
+  ).transform((algorithms) => (algorithms.length === 0 ? (['RS256', 'ES256'] as const) : algorithms)),
+  JWT_CLOCK_TOLERANCE_S: nonNegativeInt(30, 300),
   GRAPHQL_INTROSPECTION: booleanFlag,
   GRAPHIQL: booleanFlag,
   CORS_ORIGINS: list(
@@ -130,8 +143,10 @@ export interface ProviderConfig {
 
 /** What clients may send and how the gateway protects itself; see src/security. */
 export interface SecurityConfig {
-  /** Empty: no client authentication (the gateway warns at start). */
+  /** Empty, and no `jwt`: no client authentication (the gateway warns at start). */
   apiKeys: readonly string[];
+  /** Bearer JWTs from one issuer (browser apps), accepted beside the API keys. */
+  jwt?: JwtConfig | undefined;
   introspection: boolean;
   /** Error messages state the configured limits (development); production only says which limit. */
   exposeLimits: boolean;
@@ -217,6 +232,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     );
   }
   const production = env.NODE_ENV === 'production';
+  const jwt = jwtConfig(env);
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -229,6 +245,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     graphiql: env.GRAPHIQL ?? !production,
     security: {
       apiKeys: env.GATEWAY_API_KEYS,
+      jwt,
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,
       exposeLimits: !production,
       corsOrigins: env.CORS_ORIGINS.length > 0 ? env.CORS_ORIGINS : production ? [] : ['*'],
@@ -274,5 +291,34 @@ function freshness(freshMs: number, env: Environment): FreshnessPolicy {
     freshMs,
     staleWhileRevalidateMs,
     staleIfErrorMs: Math.max(staleWhileRevalidateMs, env.UPSTREAM_CACHE_STALE_IF_ERROR_MS),
+  };
+}
+
+/** JWT settings come as a set: a key set without an issuer and an audience would accept tokens minted for anyone. */
+function jwtConfig(env: Environment): JwtConfig | undefined {
+  const { JWT_JWKS_URL: jwksUrl, JWT_ISSUER: issuer, JWT_AUDIENCE: audience } = env;
+  if (jwksUrl === undefined) {
+    if (issuer !== undefined || audience !== undefined) {
+      throw new ConfigError(
+        'Invalid configuration:\n  JWT_JWKS_URL: must be set with JWT_ISSUER and JWT_AUDIENCE',
+      );
+    }
+    return undefined;
+  }
+  const missing = [
+    issuer === undefined ? 'JWT_ISSUER' : null,
+    audience === undefined ? 'JWT_AUDIENCE' : null,
+  ].filter((name) => name !== null);
+  if (issuer === undefined || audience === undefined) {
+    throw new ConfigError(
+      `Invalid configuration:\n${missing.map((name) => `  ${name}: must be set with JWT_JWKS_URL`).join('\n')}`,
+    );
+  }
+  return {
+    jwksUrl,
+    issuer,
+    audience,
+    algorithms: env.JWT_ALGORITHMS,
+    clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_S,
   };
 }

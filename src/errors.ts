@@ -1,9 +1,11 @@
-import { GraphQLError } from 'graphql';
+import { type ASTNode, GraphQLError } from 'graphql';
 import type { Provider } from './domain/campaign.js';
 
 export type ErrorCode =
   | 'BAD_USER_INPUT'
+  | 'BAD_REQUEST'
   | 'UNAUTHENTICATED'
+  | 'AUTH_UNAVAILABLE'
   | 'OPERATION_LIMIT_EXCEEDED'
   | 'RATE_LIMITED'
   | 'REQUEST_TOO_LARGE'
@@ -25,26 +27,55 @@ export abstract class GatewayError extends GraphQLError {
   abstract readonly code: ErrorCode;
   readonly detail: string | undefined;
 
-  constructor(message: string, extensions: Record<string, unknown>, detail?: string) {
-    super(message, { extensions });
+  constructor(
+    message: string,
+    extensions: Record<string, unknown>,
+    detail?: string,
+    nodes?: readonly ASTNode[],
+  ) {
+    super(message, nodes === undefined ? { extensions } : { extensions, nodes });
     this.detail = detail;
   }
 }
 
 export class BadUserInputError extends GatewayError {
   readonly code = 'BAD_USER_INPUT';
-  constructor(message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { code: 'BAD_USER_INPUT', ...extensions });
+  /** `nodes` locate the error in the document (a variable definition, an argument). */
+  constructor(message: string, extensions: Record<string, unknown> = {}, nodes?: readonly ASTNode[]) {
+    super(message, { code: 'BAD_USER_INPUT', ...extensions }, undefined, nodes);
+  }
+}
+
+/** The request as a whole cannot be run: which operation, or the shape of `variables`. */
+export class BadRequestError extends GatewayError {
+  readonly code = 'BAD_REQUEST';
+  constructor(message: string) {
+    super(message, { code: 'BAD_REQUEST', http: { status: 400 } });
   }
 }
 
 export class UnauthenticatedError extends GatewayError {
   readonly code = 'UNAUTHENTICATED';
-  constructor(message: string) {
+  /** `invalidToken`: a token was sent and refused (RFC 6750 `error="invalid_token"`), not just missing. */
+  constructor(message: string, options: { invalidToken?: boolean } = {}) {
+    const challenge = options.invalidToken
+      ? 'Bearer realm="campaign-gateway", error="invalid_token"'
+      : 'Bearer realm="campaign-gateway"';
     super(message, {
       code: 'UNAUTHENTICATED',
-      http: { status: 401, headers: { 'www-authenticate': 'Bearer realm="campaign-gateway"' } },
+      http: { status: 401, headers: { 'www-authenticate': challenge } },
     });
+  }
+}
+
+/** The issuer's key set cannot be fetched, so no token can be checked; API keys are not affected. */
+export class AuthUnavailableError extends GatewayError {
+  readonly code = 'AUTH_UNAVAILABLE';
+  constructor() {
+    super(
+      'The gateway cannot check sign-in tokens right now (the issuer key set is unreachable). Retry shortly.',
+      { code: 'AUTH_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '5' } } },
+    );
   }
 }
 
@@ -107,7 +138,7 @@ export const PROVIDER_LABEL: Record<Provider, string> = { ALTUR: 'Altur', AURALY
 export abstract class UpstreamError extends GatewayError {
   abstract override readonly code: UpstreamErrorCode;
   readonly provider: Provider;
-  /** A GET that failed this way may succeed if tried again (network, timeout, 502/503/504, 429). */
+  /** A GET that failed this way may succeed if tried again (network, timeout, 500/502/503/504, 429). */
   retryable = false;
 
   constructor(

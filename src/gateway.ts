@@ -69,10 +69,10 @@ export async function createGateway(
       : { sharedRateLimit: (provider, limit) => sharedRates.forProvider(provider, limit) }),
   });
   metrics.watchBreakers(clients);
-  if (config.security.apiKeys.length === 0) {
+  if (config.security.apiKeys.length === 0 && config.security.jwt === undefined) {
     logger.warn(
       'CLIENT AUTHENTICATION IS OFF: anyone who can reach this gateway can query it with its provider keys. ' +
-        'Set GATEWAY_API_KEYS to require `Authorization: Bearer <key>`.',
+        'Set GATEWAY_API_KEYS (and/or JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE) to require `Authorization: Bearer …`.',
     );
   }
   const app = createApp({

@@ -164,7 +164,7 @@ export class UpstreamClient {
   }
 
   /**
-   * Retries GETs after network errors, timeouts, 429, 502, 503 and 504 only, with full-jitter backoff or the
+   * Retries GETs after network errors, timeouts, 429, 500, 502, 503 and 504 only, with full-jitter backoff or the
    * provider's Retry-After, whichever is longer — never past the deadline, never beyond the retry budget.
    */
   private async withRetries(path: string, query: QueryParams, options: AttemptOptions): Promise<GetResult> {
@@ -339,8 +339,10 @@ export class UpstreamClient {
         this.provider,
         `is failing (HTTP ${status}). Retry later; other providers' data is unaffected.`,
       );
-      // A 500 is the provider's bug and will happen again; 502/503/504 are usually passing.
-      return status === 502 || status === 503 || status === 504 ? retryable(error) : error;
+      // A one-off 500 is common enough (a restarting worker, a lost race) that Hive Gateway's upstreamRetry and
+      // the AWS and Google clients retry it on idempotent calls; a persistent one is bounded by the retry
+      // budget and the deadline like 502-504. 501, 505 and the rest say the request itself will never work.
+      return RETRIED_5XX.has(status) ? retryable(error) : error;
     }
     return new UpstreamBadResponseError(
       this.provider,
@@ -390,6 +392,7 @@ export class UpstreamClient {
 class BodyTooLargeError extends Error {}
 
 const MIN_ATTEMPT_MS = 50;
+const RETRIED_5XX: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 
 function retryable<T extends UpstreamError>(error: T): T {
   error.retryable = true;

@@ -1,4 +1,4 @@
-import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
+import { type ExecutionResult, getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { requestInfo, trackedRequestInfo } from '../requestInfo.js';
@@ -58,10 +58,8 @@ export function useRequestTelemetry(options: {
 }
 
 function errorCode(error: unknown): string {
-  const code =
-    error instanceof GraphQLError
-      ? error.extensions.code
-      : (error as { extensions?: { code?: unknown } })?.extensions?.code;
+  // graphql-jit's errors are GraphQLErrors without `extensions`: reading through one must not throw.
+  const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }
 

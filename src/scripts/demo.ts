@@ -29,7 +29,10 @@ const gateway = await createGateway(config, logger);
 const server = createServer(gateway.app);
 server.listen(config.port, config.host, () => {
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  logger.info(`demo: GraphiQL at http://${host}:${config.port}/graphql (simulated Altur and Auralytik data)`);
+  // The bound port, not the asked one: PORT=0 (a free port, as the browser test uses) is then usable too.
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  logger.info(`demo: GraphiQL at http://${host}:${port}/graphql (simulated Altur and Auralytik data)`);
   if (churn !== null) logger.info(`demo: ${churnNotice(churn.intervalMs)}`);
 });
 

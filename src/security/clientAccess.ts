@@ -2,14 +2,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { ClientRateLimitedError, UnauthenticatedError } from '../errors.js';
+import { ClientRateLimitedError, type GatewayError, UnauthenticatedError } from '../errors.js';
 import { requestInfo } from '../requestInfo.js';
+import { createJwtVerifier, type JwtConfig, looksLikeJwt } from './jwt.js';
 import { rejectRequest } from './reject.js';
 
 export interface ClientAccessOptions {
   graphqlEndpoint: string;
-  /** Empty: every client is let in, and told apart by address only. */
+  /** Empty, and no `jwt`: every client is let in, and told apart by address only. */
   apiKeys: readonly string[];
+  /** Set: a bearer JWT from this issuer authenticates too (browser apps), beside the API keys. */
+  jwt?: JwtConfig | undefined;
   /** Requests per second per client; 0 turns the limit off. */
   rateLimitPerSecond: number;
   /** Shared across replicas when set (Redis); a process-local limiter otherwise. */
@@ -17,13 +20,19 @@ export interface ClientAccessOptions {
   trustProxy: boolean;
 }
 
+/** Longest `sub` kept as the client identity in logs and rate-limit keys. */
+const MAX_SUBJECT_LENGTH = 128;
+
 /**
- * Authenticates GraphQL requests by API key and limits each client's request rate. Keys are compared as
- * SHA-256 digests with `timingSafeEqual` against every configured key, so neither a key's length nor its
- * position in the list shows in the response time. Other paths (health, metrics) pass untouched.
+ * Authenticates GraphQL requests by API key or by a JWT from the configured issuer, and limits each client's
+ * request rate. Keys are compared as SHA-256 digests with `timingSafeEqual` against every configured key, so
+ * neither a key's length nor its position in the list shows in the response time. A bearer credential that is
+ * not a configured key and has the shape of a JWT is verified as one. Other paths (health, metrics) pass untouched.
  */
 export function useClientAccess(options: ClientAccessOptions): Plugin {
   const keyDigests = options.apiKeys.map(sha256);
+  const jwt = options.jwt === undefined ? null : createJwtVerifier(options.jwt);
+  const required = keyDigests.length > 0 || jwt !== null;
   const limiter =
     options.rateLimitPerSecond === 0
       ? null
@@ -34,14 +43,27 @@ export function useClientAccess(options: ClientAccessOptions): Plugin {
     async onRequest({ request, serverContext, url, endResponse }) {
       if (url.pathname !== options.graphqlEndpoint) return;
       const info = requestInfo(request);
-      const digest = bearerDigest(request.headers.get('authorization'));
-      const known = digest !== null && matchesAny(digest, keyDigests);
-      if (known) {
+      const credential = bearerCredential(request.headers.get('authorization'));
+      let authenticated = false;
+      let refusal: GatewayError | null = null;
+      const digest = credential === null ? null : sha256(credential);
+      if (digest !== null && matchesAny(digest, keyDigests)) {
+        authenticated = true;
         info.credential = digest.toString('hex');
         info.client = `key:${info.credential.slice(0, 16)}`;
-      } else {
-        info.client = `addr:${clientAddress(request, serverContext, options.trustProxy)}`;
+      } else if (credential !== null && jwt !== null && looksLikeJwt(credential)) {
+        const outcome = await jwt.verify(credential);
+        if (outcome.ok) {
+          authenticated = true;
+          const subject = outcome.subject.slice(0, MAX_SUBJECT_LENGTH);
+          // The subject, not the token, scopes the response cache: a token refreshed keeps its user's entries.
+          info.credential = sha256(`jwt:${outcome.subject}`).toString('hex');
+          info.client = `jwt:${subject}`;
+        } else {
+          refusal = outcome.error;
+        }
       }
+      if (!authenticated) info.client = `addr:${clientAddress(request, serverContext, options.trustProxy)}`;
 
       if (limiter !== null) {
         try {
@@ -55,15 +77,17 @@ export function useClientAccess(options: ClientAccessOptions): Plugin {
           }
         }
       }
-      if (keyDigests.length > 0 && !known) {
+      if (required && !authenticated) {
         endResponse(
           rejectRequest(
             request,
-            new UnauthenticatedError(
-              digest === null
-                ? 'This gateway needs an API key. Send it as `Authorization: Bearer <key>`.'
-                : 'The API key is not valid. Check the key your gateway operator gave you.',
-            ),
+            refusal ??
+              new UnauthenticatedError(
+                credential === null
+                  ? `This gateway needs ${jwt === null ? 'an API key' : 'an API key or a sign-in token'}. Send it as \`Authorization: Bearer <${jwt === null ? 'key' : 'key or token'}>\`.`
+                  : `The ${jwt === null ? 'API key' : 'API key or token'} is not valid. Check the key your gateway operator gave you${jwt === null ? '' : ', or sign in again'}.`,
+                { invalidToken: credential !== null },
+              ),
           ),
         );
       }
@@ -75,10 +99,9 @@ function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-function bearerDigest(header: string | null): Buffer | null {
+function bearerCredential(header: string | null): string | null {
   if (header === null) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1] === undefined ? null : sha256(match[1]);
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null;
 }
 
 function matchesAny(digest: Buffer, keyDigests: readonly Buffer[]): boolean {

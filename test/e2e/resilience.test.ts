@@ -43,6 +43,7 @@ async function askBoth(gateway: Harness) {
 describe('a failing provider', () => {
   it.each<[string, FaultRule]>([
     ['503 once', { route: 'detail', status: 503, times: 1 }],
+    ['500 once', { route: 'detail', status: 500, times: 1 }],
     [
       '502 with an HTML body, twice',
       { route: 'detail', status: 502, body: '<html>bad gateway</html>', times: 2 },
@@ -79,7 +80,8 @@ describe('a failing provider', () => {
   });
 
   it.each<[string, FaultRule, string]>([
-    ['500 (not retried)', { route: 'detail', status: 500 }, 'UPSTREAM_UNAVAILABLE'],
+    ['a persistent 500 (retried, then given up)', { route: 'detail', status: 500 }, 'UPSTREAM_UNAVAILABLE'],
+    ['a 501 (never retried)', { route: 'detail', status: 501 }, 'UPSTREAM_UNAVAILABLE'],
     [
       'a huge Retry-After',
       { route: 'detail', status: 429, headers: { 'retry-after': '3600' } },
@@ -110,6 +112,20 @@ describe('a failing provider', () => {
     remove();
     const later = await askBoth(gateway);
     expect(later.response.data?.a).toEqual({ name: 'Altur seven' });
+  });
+
+  it.each<[string, number, number]>([
+    ['a persistent 500 up to the retry limit', 500, 3],
+    ['a 501 not at all', 501, 1],
+  ])('retries %s', async (_name, status, attempts) => {
+    const gateway = await start();
+    gateway.altur.faults.add({ route: 'detail', status });
+    const { response } = await askBoth(gateway);
+    expect(response.errors?.[0]?.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      provider: 'ALTUR',
+    });
+    expect(gateway.altur.requests.count({ route: 'detail' })).toBe(attempts);
   });
 
   it('opens the circuit in a persistent outage: 20 requests cost fewer than 20 attempts, later ones answer fast', async () => {
