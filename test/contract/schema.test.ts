@@ -5,6 +5,7 @@ import { printGatewaySchema, schema } from '../../src/schema/index.js';
 
 const committed = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
 const contract = readFileSync(new URL('../../../shared/contract/schema.graphql', import.meta.url), 'utf8');
+const liveContract = readFileSync(new URL('../../../shared/contract/live.graphql', import.meta.url), 'utf8');
 
 describe('served schema', () => {
   it('matches the committed schema.graphql (run `npm run schema:print` after changing the schema)', () => {
@@ -13,6 +14,10 @@ describe('served schema', () => {
 
   it('does not break the public contract', () => {
     expect(findBreakingChanges(buildSchema(contract), schema)).toEqual([]);
+  });
+
+  it('does not break the live events contract (schema.graphql + live.graphql built together)', () => {
+    expect(findBreakingChanges(buildSchema(`${contract}\n${liveContract}`), schema)).toEqual([]);
   });
 
   it('makes no dangerous change to the contract either (e.g. changed argument defaults)', () => {
