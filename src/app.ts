@@ -60,6 +60,9 @@ export interface AppOptions {
    * @default a random secret per process
    */
   cursorSecret?: string;
+  /** Live events (src/events): `intake` answers its own paths before the route check (webhooks);
+   * `subscriptions` runs after client access, whose client id it counts subscriptions by. */
+  live?: { intake: Plugin[]; subscriptions: Plugin[] };
 }
 
 export const EXAMPLE_QUERY = `# The newest campaigns of every provider, one Relay connection.
@@ -107,6 +110,7 @@ export function createApp(options: AppOptions) {
     | Plugin<GatewayContext & Record<string, unknown>>
     | ReturnType<typeof useGraphQlJit>
   )[] = [
+    ...(options.live?.intake ?? []),
     useKnownRoutesOnly([GRAPHQL_ENDPOINT, '/healthz', '/readyz', '/metrics']),
     useRequestTelemetry({ graphqlEndpoint: GRAPHQL_ENDPOINT, logger, metrics }),
     // Each document compiled once to a function (and a result serialiser), instead of graphql-js walking
@@ -124,6 +128,7 @@ export function createApp(options: AppOptions) {
       trustProxy: security.trustProxy,
       ...(options.clientRateLimiter === undefined ? {} : { rateLimiter: options.clientRateLimiter }),
     }),
+    ...(options.live?.subscriptions ?? []),
     useCsrfPrevention(),
     ...useOperationLimits(schema, security.limits, security.exposeLimits),
   );

@@ -127,6 +127,25 @@ export const environmentSchema = z.object({
   ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
+  // Live events (issue 15): webhook intake, event log, subscriptions, polling.
+  ALTUR_WEBHOOK_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9+/_-]{16,}={0,2}$/, {
+        error: 'must be the base64 secret Altur shows (16+ characters)',
+      })
+      .optional(),
+  ),
+  WEBHOOK_MAX_BODY_BYTES: positiveInt(64 * 1024, 16 * 1024 * 1024),
+  EVENT_RETENTION_MS: positiveInt(24 * 60 * 60 * 1000, 30 * 24 * 60 * 60 * 1000),
+  EVENT_RETENTION_COUNT: positiveInt(10_000, 10_000_000),
+  MAX_SUBSCRIPTIONS_PER_CLIENT: positiveInt(10, 100_000),
+  SUBSCRIPTION_QUEUE_MAX: positiveInt(1000, 1_000_000),
+  SUBSCRIPTION_KEEP_ALIVE_MS: positiveInt(12_000, 600_000),
+  AURALYTIK_POLL_INTERVAL_MS: nonNegativeInt(10_000, 86_400_000),
+  ALTUR_POLL_INTERVAL_MS: nonNegativeInt(0, 86_400_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -191,6 +210,21 @@ export interface Config {
   redis: { url: string; keyPrefix: string; expectedReplicas: number } | undefined;
   /** Signs connection cursors (see src/pagination/cursor.ts). */
   cursorSecret: string;
+  /** Live events: see src/events and the README's *Live events*. */
+  events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** Base64, as Altur's dashboard shows it; unset: POST /webhooks/altur is 404. Never logged. */
+  alturWebhookSecret: string | undefined;
+  webhookMaxBodyBytes: number;
+  retention: { maxAgeMs: number; maxCount: number };
+  maxSubscriptionsPerClient: number;
+  /** Events one subscriber may have waiting before it is dropped as too slow. */
+  subscriptionQueueMax: number;
+  keepAliveMs: number;
+  /** Per provider; 0 or absent: not polled. */
+  pollIntervalMs: Partial<Record<Provider, number>>;
 }
 
 export class ConfigError extends Error {
@@ -266,6 +300,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       env.REDIS_URL === undefined
         ? undefined
         : { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, expectedReplicas: env.EXPECTED_REPLICAS },
+    events: {
+      alturWebhookSecret: env.ALTUR_WEBHOOK_SECRET,
+      webhookMaxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
+      retention: { maxAgeMs: env.EVENT_RETENTION_MS, maxCount: env.EVENT_RETENTION_COUNT },
+      maxSubscriptionsPerClient: env.MAX_SUBSCRIPTIONS_PER_CLIENT,
+      subscriptionQueueMax: env.SUBSCRIPTION_QUEUE_MAX,
+      keepAliveMs: env.SUBSCRIPTION_KEEP_ALIVE_MS,
+      // Altur is polled only on request and only without webhooks: with them it pushes its changes.
+      pollIntervalMs: {
+        AURALYTIK: env.AURALYTIK_POLL_INTERVAL_MS,
+        ALTUR: env.ALTUR_WEBHOOK_SECRET === undefined ? env.ALTUR_POLL_INTERVAL_MS : 0,
+      },
+    },
     tracesEndpoint:
       env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
       (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined

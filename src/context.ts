@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { Provider } from './domain/campaign.js';
 import { UpstreamBadResponseError } from './errors.js';
+import type { LiveContext } from './events/livePlugin.js';
 import type { CursorCodec } from './pagination/cursor.js';
 import type { ProviderClient, ProviderSession } from './providers/provider.js';
 import type { ItemIssue } from './providers/types.js';
@@ -17,6 +18,8 @@ export interface GatewayContext {
   reportPartial(error: GraphQLError): void;
   /** Providers whose answers came from the cache past their freshness, with the oldest age served (ms). */
   staleData: Map<Provider, number>;
+  /** Set by useLiveEvents (src/events/livePlugin.ts): what `Subscription.campaignEvents` reads. */
+  live?: LiveContext;
 }
 
 export function createContext(

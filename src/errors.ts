@@ -14,7 +14,11 @@ export type ErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_BAD_RESPONSE'
-  | 'UPSTREAM_UNAUTHORIZED';
+  | 'UPSTREAM_UNAUTHORIZED'
+  | 'EVENTS_EXPIRED'
+  | 'SLOW_CONSUMER'
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'BAD_WEBHOOK';
 
 export type UpstreamErrorCode = Extract<ErrorCode, `UPSTREAM_${string}`>;
 
@@ -190,5 +194,52 @@ export class UpstreamUnauthorizedError extends UpstreamError {
   readonly code = 'UPSTREAM_UNAUTHORIZED';
   constructor(provider: Provider, message: string, detail?: string) {
     super('UPSTREAM_UNAUTHORIZED', provider, message, detail);
+  }
+}
+
+/** A resume point (`after`, `Last-Event-ID`) older than the event log's retention: events after it are gone. */
+export class EventsExpiredError extends GatewayError {
+  readonly code = 'EVENTS_EXPIRED';
+  constructor(retentionMs: number) {
+    super(
+      `Events after this id are no longer kept (the gateway keeps about ${Math.round(retentionMs / 60_000)} min). ` +
+        'Resubscribe without `after`, and reload the campaigns you show.',
+      { code: 'EVENTS_EXPIRED' },
+    );
+  }
+}
+
+/** The subscriber read more slowly than events arrived; its queue is bounded, so it is dropped. */
+export class SlowConsumerError extends GatewayError {
+  readonly code = 'SLOW_CONSUMER';
+  constructor(lastDeliveredId: string | null) {
+    super(
+      'This subscription fell too far behind the events and was closed. ' +
+        (lastDeliveredId === null
+          ? 'Resubscribe.'
+          : `Resubscribe with \`after: "${lastDeliveredId}"\` to continue where it stopped.`),
+      { code: 'SLOW_CONSUMER', ...(lastDeliveredId === null ? {} : { lastEventId: lastDeliveredId }) },
+    );
+  }
+}
+
+export class TooManySubscriptionsError extends GatewayError {
+  readonly code = 'TOO_MANY_SUBSCRIPTIONS';
+  constructor(max: number) {
+    super(
+      `This client already has ${max} open subscriptions, the most the gateway allows. ` +
+        'Close one, or subscribe once with a wider filter.',
+      { code: 'TOO_MANY_SUBSCRIPTIONS', http: { status: 429 } },
+    );
+  }
+}
+
+/** A webhook delivery the gateway cannot take: bad signature (401), too large (413), or malformed (400). */
+export class WebhookRejectedError extends GatewayError {
+  readonly code: 'UNAUTHENTICATED' | 'REQUEST_TOO_LARGE' | 'BAD_WEBHOOK';
+  constructor(status: 400 | 401 | 413, message: string) {
+    const code = status === 401 ? 'UNAUTHENTICATED' : status === 413 ? 'REQUEST_TOO_LARGE' : 'BAD_WEBHOOK';
+    super(message, { code, http: { status } });
+    this.code = code;
   }
 }

@@ -1,8 +1,11 @@
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { type App, createApp } from './app.js';
 import { UpstreamCache } from './cache/upstreamCache.js';
 import type { Config } from './config.js';
+import { createLiveEvents, type LiveEventsSetup } from './events/index.js';
+import { serveWebSockets } from './events/websocket.js';
 import { RATE_WINDOW_MS } from './http/upstreamClient.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ProviderClient } from './providers/provider.js';
@@ -18,6 +21,10 @@ export interface Gateway {
   cache: UpstreamCache | undefined;
   clients: readonly ProviderClient[];
   metrics: Metrics;
+  /** Event log, webhook intake, pollers and subscriptions (issue 15). */
+  events: LiveEventsSetup;
+  /** Serves graphql-ws on the server's /graphql; closed with the gateway. */
+  serveWebSockets(server: Server): void;
   /** Closes upstream pools and Redis, and flushes traces; the HTTP server is the caller's. */
   close(): Promise<void>;
 }
@@ -75,7 +82,15 @@ export async function createGateway(
         'Set GATEWAY_API_KEYS (and/or JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE) to require `Authorization: Bearer …`.',
     );
   }
+  const events = createLiveEvents(config.events, {
+    clients,
+    logger,
+    metrics,
+    cache,
+    redis: redis && { client: redis.redis, prefix },
+  });
   const app = createApp({
+    live: { intake: events.intakePlugins, subscriptions: events.subscriptionPlugins },
     clients,
     logger,
     metrics,
@@ -96,12 +111,19 @@ export async function createGateway(
         }),
     ...(redis === undefined ? {} : redisAppOptions(redis, prefix, config.security.clientRateLimitPerSecond)),
   });
+  const sockets: { close(): Promise<void> }[] = [];
   return {
     app,
     cache,
     clients,
     metrics,
+    events,
+    serveWebSockets(server) {
+      sockets.push(serveWebSockets(server, app, { keepAliveMs: config.events.keepAliveMs }));
+    },
     async close() {
+      await Promise.allSettled(sockets.map((socket) => socket.close()));
+      await events.close();
       await Promise.allSettled(clients.map((client) => client.close()));
       sharedRates?.close();
       cache?.close();

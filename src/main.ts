@@ -25,6 +25,7 @@ async function start() {
   let stopping = false;
   const gateway = await createGateway(config, logger, { isShuttingDown: () => stopping });
   const server = createServer(gateway.app);
+  gateway.serveWebSockets(server);
 
   server.listen(config.port, config.host, () => {
     const address = server.address();

@@ -87,6 +87,31 @@ export function createMetrics() {
         this.set({ provider: client.provider }, BREAKER_VALUE[client.breakerState]);
     },
   });
+  const webhooks = new Counter({
+    name: 'gateway_webhooks_total',
+    help:
+      'Webhook deliveries, by provider and outcome: received, verified (signature good), rejected (401/413/400), ' +
+      'duplicate (an event id already recorded), ignored (event type or version the gateway does not use).',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  });
+  const eventsRecorded = new Counter({
+    name: 'gateway_events_recorded_total',
+    help: 'Campaign events appended to the event log by this replica, by provider and type.',
+    labelNames: ['provider', 'type'] as const,
+    registers: [registry],
+  });
+  const subscriptionsOpen = new Gauge({
+    name: 'gateway_subscriptions_open',
+    help: 'campaignEvents subscriptions open on this replica (SSE and WebSocket).',
+    registers: [registry],
+  });
+  const deliveryLag = new Histogram({
+    name: 'gateway_event_delivery_lag_seconds',
+    help: 'Time from an event being recorded (by any replica) to its delivery to a subscriber.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60],
+    registers: [registry],
+  });
   // Every provider's series exist from the start, so a dashboard shows zero rather than no data.
   for (const { provider } of PROVIDER_MODULES) {
     upstreamRetries.inc({ provider }, 0);
@@ -119,6 +144,18 @@ export function createMetrics() {
     },
     watchUpstreamCache(size: () => number) {
       cacheBytes = size;
+    },
+    webhook(provider: Provider, outcome: 'received' | 'verified' | 'rejected' | 'duplicate' | 'ignored') {
+      webhooks.inc({ provider, outcome });
+    },
+    eventRecorded(provider: Provider, type: string) {
+      eventsRecorded.inc({ provider, type });
+    },
+    subscriptionOpened(delta: 1 | -1) {
+      subscriptionsOpen.inc(delta);
+    },
+    eventDelivered(lagMs: number) {
+      deliveryLag.observe(Math.max(0, lagMs) / 1000);
     },
     cacheLookup(hit: boolean) {
       cacheLookups.inc({ result: hit ? 'hit' : 'miss' });

@@ -3,6 +3,7 @@ import { builder } from './builder.js';
 import './scalars.js';
 import './campaign.js';
 import './query.js';
+import './events.js';
 
 export const schema = builder.toSchema();
 

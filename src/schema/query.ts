@@ -8,7 +8,7 @@ import { builder } from './builder.js';
 import { CampaignChannelEnum, CampaignInterface, CampaignStatusEnum, ProviderEnum } from './campaign.js';
 import { decodeGlobalId, malformedId } from './globalId.js';
 
-const CampaignFilterInput = builder.inputType('CampaignFilter', {
+export const CampaignFilterInput = builder.inputType('CampaignFilter', {
   description: `All fields combine with AND; list fields match any of their values. A value that a provider
 cannot express excludes that provider's campaigns, and the gateway does not call it.
 An empty list matches nothing.`,
@@ -32,7 +32,7 @@ An empty list matches nothing.`,
 
 type FilterInput = typeof CampaignFilterInput.$inferInput;
 
-function normaliseFilter(input: FilterInput | null | undefined): CampaignFilter {
+export function normaliseFilter(input: FilterInput | null | undefined): CampaignFilter {
   const filter: CampaignFilter = {
     providers: input?.providers ?? null,
     status: input?.status ?? null,

@@ -17,6 +17,7 @@ export type {
   SimulatorBase,
   SimulatorCommonOptions,
 } from './http.js';
+export * from './webhookSender.js';
 
 export interface SimulatorsOptions {
   altur?: AlturSimulatorOptions | undefined;

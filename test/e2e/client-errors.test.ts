@@ -73,7 +73,13 @@ it.each([
     'BAD_USER_INPUT',
   ],
   ['a mutation', 'mutation { campaigns { totalCount } }', '{}', 200, 'GRAPHQL_VALIDATION_FAILED'],
-  ['a subscription', 'subscription { campaigns { totalCount } }', '{}', 200, 'GRAPHQL_VALIDATION_FAILED'],
+  [
+    'a subscription to a query field (subscriptions serve campaignEvents only)',
+    'subscription { campaigns { totalCount } }',
+    '{}',
+    200,
+    'GRAPHQL_VALIDATION_FAILED',
+  ],
   ['variables that are not an object', '{ __typename }', '[1]', 400, 'BAD_REQUEST'],
   [
     'a list literal nested deeper than the parser recurses',
@@ -107,7 +113,9 @@ it.each([
     expect(response.status).toBe(status);
     expect(body.data).toBeUndefined();
     expect(body.errors?.map((error) => error.extensions?.code)).toEqual([code]);
-    expect(body.errors?.[0]?.message).toMatch(/Send|Fix|Expected|Flatten|no (mutation|subscription)/);
+    expect(body.errors?.[0]?.message).toMatch(
+      /Send|Fix|Expected|Flatten|no (mutation|subscription)|Cannot query field/,
+    );
     expect(harness.altur.requests.count() + harness.auralytik.requests.count()).toBe(0);
     expectNoLeak(harness, text);
   },
