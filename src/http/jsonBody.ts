@@ -4,7 +4,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
  * Below this an upstream body is decoded the plain way: its string is small either way. Above it, decoding
  * as UTF-8 gives a two-byte string as soon as one character lies outside Latin-1 (an em dash, an emoji), and
  * a two-byte string of more than 64 Ki characters is a V8 large object: freshly mapped pages for every body
- * (a 108 KB Altur page cost 1.1-2.7 ms of page faults and copying on the bench machine, about a fifth of the
+ * (a 108 KB provider page cost 1.1-2.7 ms of page faults and copying on the bench machine, about a fifth of the
  * gateway's CPU under varied traffic).
  */
 export const FAST_JSON_MIN_BYTES = 32 * 1024;

@@ -30,7 +30,7 @@ export type QueryParams = Readonly<Record<string, string | undefined>>;
 
 export interface UpstreamClientOptions {
   provider: Provider;
-  /** Base URL including the API's path prefix, e.g. https://api.altur.io/api/v1.0 */
+  /** Base URL including the API's path prefix, e.g. https://api.example.com/api/v1.0 */
   baseUrl: string;
   /** Adds the provider's credentials. Kept apart so a provider can change its auth scheme alone. */
   authorize: (headers: Record<string, string>) => void;
