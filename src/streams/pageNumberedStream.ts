@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Campaign, Provider } from '../domain/campaign.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import { type Boundary, type IdOrder, isBeyond } from '../pagination/order.js';
-import { coverWindow, type PageCall } from '../pagination/pageCover.js';
+import type { PageCall } from '../pagination/pageCover.js';
 import type { CampaignStream, HintWire, StreamHint, StreamRead, StreamReadRequest } from './stream.js';
 
 /** One page request; the bounds narrow the list to a keyset around a boundary. */
@@ -63,11 +63,15 @@ interface Slot {
   campaign: Campaign;
 }
 
+/** The createdAt bounds of a keyset list; empty for the whole list. */
+type Bounds = Pick<NumberedCall, 'createdAtMost' | 'createdAtLeast'>;
+
 interface Window {
   from: number;
   to: number;
   slots: Slot[];
   total: number;
+  bounds: Bounds;
 }
 
 const MAX_PAGE = 100;
@@ -75,6 +79,8 @@ const MAX_PAGE = 100;
 const TIE_MARGIN = 4;
 /** Extra reads one stream may make when its list moved, before the page reports it as unavailable. */
 const MAX_RELOCATIONS = 6;
+/** Reads of one range whose calls disagree at their overlap, before the page reports it as unavailable. */
+const SNAPSHOT_ATTEMPTS = 3;
 
 const offsetHint = (offset: number): OffsetHint => ({ kind: 'page.offset', offset });
 const endHint: EndHint = { kind: 'page.end', back: 0 };
@@ -138,10 +144,10 @@ export class PageNumberedStream implements CampaignStream {
   }
 
   /**
-   * Reads the window the hint points at, then widens it toward wherever the boundary went: once by a page,
-   * then by a keyset read bounded by the boundary's createdAt (when the provider offers one and has kept its
-   * promise), then by doubling windows. A list that moves further than that between two pages is reported as
-   * unavailable rather than guessed at.
+   * Reads the window the hint points at, then goes to wherever the boundary went: by a keyset read bounded by
+   * the boundary's createdAt (when the provider offers one and has kept its promise), else by doubling
+   * windows. A list that moves further than that between two pages is reported as unavailable rather than
+   * guessed at.
    */
   private async locate(
     boundary: Boundary,
@@ -154,7 +160,6 @@ export class PageNumberedStream implements CampaignStream {
         ? await this.fetchRange(Math.max(0, offset - 1), offset + count)
         : await this.fetchRange(Math.max(0, offset - count - 1), offset + 1);
     let span = count + 1;
-    let widened = false;
     for (let attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
       const verdict = judge(window, boundary, direction, count, this.idOrder);
       if (verdict.kind === 'found') {
@@ -168,73 +173,78 @@ export class PageNumberedStream implements CampaignStream {
         await this.extend(window, direction === 'forward' ? window.to + need : window.from - need);
         continue;
       }
-      if (widened && this.keyset?.trusted === true) {
+      if (this.keyset?.trusted === true) {
         const read =
           direction === 'forward'
             ? await this.keysetForward(boundary, count, window.total)
-            : await this.keysetBackward(boundary, count, window.total);
+            : await this.keysetBackward(boundary, offset, count, window.total);
         if (read !== null) return read;
       }
       await this.extend(window, verdict.kind === 'above' ? window.from - span : window.to + span);
-      widened = true;
       span *= 2;
     }
-    throw new UpstreamUnavailableError(
-      this.provider,
-      'its list changed faster than the gateway could page through it. Request the page again.',
-    );
+    throw this.movedTooFast();
   }
 
   /**
-   * The campaigns after the boundary, read as the first pages of the list up to its createdAt. Offsets in
+   * The campaigns after the boundary, read as the first campaigns of the list up to its createdAt. Offsets in
    * that keyset list map back to the whole list's by the difference of the totals, a hint again. Null when
    * the provider broke the bound.
    */
   private async keysetForward(boundary: Boundary, count: number, total: number): Promise<StreamRead | null> {
-    const bound = boundary.key.createdAtMs;
-    const pageSize = Math.min(MAX_PAGE, count + TIE_MARGIN);
-    const past: Slot[] = [];
-    let listed = 0;
-    for (let page = 1; page <= MAX_RELOCATIONS; page++) {
-      const answer = await this.fetchPage({ page, pageSize, createdAtMost: bound });
-      listed = answer.totalCount;
-      const slots = slotsOf(answer, (page - 1) * pageSize);
-      if (!this.keptBound(slots, (at) => at <= bound)) return null;
-      past.push(...slots.filter((slot) => isBeyond(slot.campaign, boundary, 'forward', this.idOrder)));
-      if (past.length >= count || page * pageSize >= listed) break;
+    const bounds = { createdAtMost: boundary.key.createdAtMs };
+    const window = await this.fetchRange(0, Math.min(MAX_PAGE, count + TIE_MARGIN), bounds);
+    for (let attempt = 0; ; attempt++) {
+      if (!this.keptBound(window.slots, (at) => at <= boundary.key.createdAtMs)) return null;
+      const past = window.slots.filter((slot) => isBeyond(slot.campaign, boundary, 'forward', this.idOrder));
+      if (past.length >= count || window.to >= window.total) {
+        const shift = Math.max(0, total - window.total);
+        const moved = past.map((slot) => ({ offset: slot.offset + shift, campaign: slot.campaign }));
+        return forwardRead(moved, count, shift + window.total);
+      }
+      // More campaigns share the boundary's instant than the margin allowed for.
+      if (attempt >= MAX_RELOCATIONS) throw this.movedTooFast();
+      await this.extend(window, window.to + (count - past.length) + TIE_MARGIN * 2 ** attempt);
     }
-    const shift = Math.max(0, total - listed);
-    const moved = past.map((slot) => ({ offset: slot.offset + shift, campaign: slot.campaign }));
-    return forwardRead(moved, count, shift + listed);
   }
 
   /**
-   * The campaigns before the boundary, read as the last pages of the list from its createdAt on. That list is
-   * the whole list cut below the boundary, so its offsets are the whole list's. Null when the provider broke
-   * the bound.
+   * The campaigns before the boundary, read as the last campaigns of the list from its createdAt on. That list
+   * is the whole list cut below the boundary, so its offsets are the whole list's, and the boundary sits near
+   * `offset`, the hint. Null when the provider broke the bound.
    */
-  private async keysetBackward(boundary: Boundary, count: number, total: number): Promise<StreamRead | null> {
-    const bound = boundary.key.createdAtMs;
-    const pageSize = Math.min(MAX_PAGE, count + TIE_MARGIN);
-    const head = await this.fetchPage({ page: 1, pageSize, createdAtLeast: bound });
-    let slots = slotsOf(head, 0);
-    const listed = head.totalCount;
-    if (listed > pageSize) {
-      const from = Math.max(0, listed - count - TIE_MARGIN);
-      const { calls } = coverWindow(from, listed - from);
-      const pages = await Promise.all(
-        calls.map((call) => this.fetchPage({ ...call, createdAtLeast: bound })),
-      );
-      slots = calls
-        .flatMap((call, index) => {
-          const page = pages[index];
-          return page === undefined ? [] : slotsOf(page, (call.page - 1) * call.pageSize);
-        })
-        .filter((slot) => slot.offset >= from);
+  private async keysetBackward(
+    boundary: Boundary,
+    offset: number,
+    count: number,
+    total: number,
+  ): Promise<StreamRead | null> {
+    const bounds = { createdAtLeast: boundary.key.createdAtMs };
+    // The boundary lies below the hint (else the window would have found it): reach as far below it as one
+    // widening would, within one call.
+    const from = Math.max(0, offset - count - TIE_MARGIN);
+    const below = Math.max(TIE_MARGIN, Math.min(count + 1 + TIE_MARGIN, MAX_PAGE - (offset - from)));
+    let window = await this.fetchRange(from, offset + below, bounds);
+    for (let attempt = 0; ; attempt++) {
+      if (!this.keptBound(window.slots, (at) => at >= boundary.key.createdAtMs)) return null;
+      const past = window.slots.filter((slot) => isBeyond(slot.campaign, boundary, 'backward', this.idOrder));
+      const reachesEnd = window.to >= window.total;
+      if (reachesEnd && (past.length >= count || window.from === 0)) {
+        return backwardRead(past, count, Math.max(total, window.total));
+      }
+      if (attempt >= MAX_RELOCATIONS) throw this.movedTooFast();
+      if (!reachesEnd) {
+        // The list above the boundary grew past the hint: its end is now known from the total.
+        window = await this.fetchRange(
+          Math.max(0, window.total - count - 2 * TIE_MARGIN),
+          window.total,
+          bounds,
+        );
+      } else {
+        // More campaigns share the boundary's instant than the margin allowed for.
+        await this.extend(window, window.from - (count - past.length) - TIE_MARGIN * 2 ** attempt);
+      }
     }
-    if (!this.keptBound(slots, (at) => at >= bound)) return null;
-    const past = slots.filter((slot) => isBeyond(slot.campaign, boundary, 'backward', this.idOrder));
-    return backwardRead(past, count, Math.max(total, listed));
   }
 
   /** False, and keyset reads off from now on, when a bounded answer holds a campaign outside its bound. */
@@ -260,61 +270,96 @@ export class PageNumberedStream implements CampaignStream {
       probe = { call, page: await this.fetchPage(call) };
       total = probe.page.totalCount;
     }
-    const offset = hint.kind === 'page.offset' ? hint.offset : Math.max(0, (total ?? 0) - hint.back);
-    const [from, to] =
-      direction === 'forward'
-        ? [offset, total === null ? offset + count : Math.min(total, offset + count)]
-        : [Math.max(0, offset - count), offset];
-    if (to <= from) {
-      total ??= (await this.fetchPage({ page: 1, pageSize: 1 })).totalCount;
-      return emptyRead(total, from > 0, from < total);
+    for (let attempt = 0; ; attempt++) {
+      const offset = hint.kind === 'page.offset' ? hint.offset : Math.max(0, (total ?? 0) - hint.back);
+      const [from, to] =
+        direction === 'forward'
+          ? [offset, total === null ? offset + count : Math.min(total, offset + count)]
+          : [Math.max(0, offset - count), offset];
+      if (to <= from) {
+        total ??= (await this.fetchPage({ page: 1, pageSize: 1 })).totalCount;
+        return emptyRead(total, from > 0, from < total);
+      }
+      const window =
+        probe !== null && covers(probe.call, from, to)
+          ? windowOf(from, to, [probe], {})
+          : await this.fetchRange(from, to);
+      // The end moved between the call that found it and the call that read there: read at the new end.
+      if (hint.kind === 'page.end' && window.total !== total && attempt < MAX_RELOCATIONS) {
+        total = window.total;
+        probe = null;
+        continue;
+      }
+      const read = direction === 'forward' ? forwardRead : backwardRead;
+      return read(window.slots, count, window.total);
     }
-    const window =
-      probe !== null && covers(probe.call, from, to)
-        ? windowOf(from, to, [probe])
-        : await this.fetchRange(from, to);
-    const read = direction === 'forward' ? forwardRead : backwardRead;
-    return read(window.slots, count, window.total);
   }
 
   /**
-   * The valid campaigns of [from, to). Pages answered at different moments (a cache in front, or a change
-   * between two calls) may not meet: when their totals disagree the list moved between them, and they are
-   * read again as one snapshot, so no campaign falls between two pages.
+   * The valid campaigns of [from, to), as one snapshot. A range that needs more than one call is read by calls
+   * that overlap, and the calls must agree where they overlap: answers given at different moments (a cache
+   * in front, or a change between two calls) that disagree are read again from the provider, so no campaign
+   * falls between two pages. Equal totals would not prove it: a campaign leaving above the seam and one
+   * arriving below it keep the total.
    */
-  private async fetchRange(from: number, to: number): Promise<Window> {
-    const calls =
-      this.alignedPageSize === undefined
-        ? coverWindow(from, to - from).calls
-        : alignedCover(from, to, this.alignedPageSize);
-    let pages = await Promise.all(calls.map((call) => this.fetchPage(call)));
-    if (new Set(pages.map((page) => page.totalCount)).size > 1) {
-      pages = await Promise.all(calls.map((call) => this.fetchPage({ ...call, now: true })));
-    }
-    return windowOf(
-      from,
-      to,
-      calls.flatMap((call, index) => {
+  private async fetchRange(from: number, to: number, bounds: Bounds = {}): Promise<Window> {
+    const calls = this.callsFor(from, to);
+    for (let attempt = 0; attempt < SNAPSHOT_ATTEMPTS; attempt++) {
+      const now = attempt > 0 ? { now: true as const } : {};
+      const pages = await Promise.all(calls.map((call) => this.fetchPage({ ...call, ...bounds, ...now })));
+      const answered = calls.flatMap((call, index) => {
         const page = pages[index];
         return page === undefined ? [] : [{ call, page }];
-      }),
-    );
+      });
+      if (agree(answered, attempt === SNAPSHOT_ATTEMPTS - 1)) return windowOf(from, to, answered, bounds);
+    }
+    throw this.movedTooFast();
   }
 
-  /** Grows `window` in place to reach `edge` (below its start or beyond its end). */
+  /**
+   * The calls for [from, to): one whole shared page when the range fits in one (so nearby readers ask the
+   * same request), else one call when one covers it, else a chain of calls each overlapping the previous.
+   */
+  private callsFor(from: number, to: number): PageCall[] {
+    const shared = this.alignedPageSize;
+    if (shared !== undefined && Math.floor(from / shared) === Math.floor((to - 1) / shared))
+      return [{ page: Math.floor(from / shared) + 1, pageSize: shared }];
+    return overlappingCover(from, to, MAX_PAGE);
+  }
+
+  /**
+   * Grows `window` in place to reach `edge` (below its start or beyond its end). The new part is read with
+   * one campaign of the old part, which must still be where it was; else the whole window is read again.
+   */
   private async extend(window: Window, to: number): Promise<void> {
     const edge = Math.max(0, to);
     if (edge < window.from) {
-      const more = await this.fetchRange(edge, window.from);
-      window.slots = [...more.slots, ...window.slots];
-      window.from = edge;
-      window.total = more.total;
+      const more = await this.fetchRange(edge, window.from + 1, window.bounds);
+      if (sameAt(more, window, window.from)) {
+        window.slots = [...more.slots.filter((slot) => slot.offset < window.from), ...window.slots];
+        window.from = edge;
+        window.total = more.total;
+        return;
+      }
+      Object.assign(window, await this.fetchRange(edge, window.to, window.bounds));
     } else if (edge > window.to) {
-      const more = await this.fetchRange(window.to, edge);
-      window.slots = [...window.slots, ...more.slots];
-      window.to = edge;
-      window.total = more.total;
+      const seam = window.to - 1;
+      const more = await this.fetchRange(Math.max(0, seam), edge, window.bounds);
+      if (seam < 0 || sameAt(more, window, seam)) {
+        window.slots = [...window.slots, ...more.slots.filter((slot) => slot.offset > seam)];
+        window.to = edge;
+        window.total = more.total;
+        return;
+      }
+      Object.assign(window, await this.fetchRange(window.from, edge, window.bounds));
     }
+  }
+
+  private movedTooFast(): UpstreamUnavailableError {
+    return new UpstreamUnavailableError(
+      this.provider,
+      'its list changed faster than the gateway could page through it. Request the page again.',
+    );
   }
 
   private own(hint: StreamHint): PageHint {
@@ -363,27 +408,108 @@ function judge(
   return past.length >= count || window.from === 0 ? { kind: 'found', past } : { kind: 'short', past };
 }
 
-function alignedCover(from: number, to: number, pageSize: number): PageCall[] {
+/**
+ * Calls whose items include [from, to): one when one can (the fewest items), else a chain in which every
+ * call overlaps the previous one by at least one campaign, so that their agreement there can be checked.
+ * Two calls when two can (the fewest items), else greedily the longest reach.
+ */
+export function overlappingCover(from: number, to: number, maxPageSize: number): PageCall[] {
+  const callAt = (offset: number, size: number): PageCall => ({
+    page: Math.floor(offset / size) + 1,
+    pageSize: size,
+  });
+  const reach = (call: PageCall) => call.page * call.pageSize;
+  for (let size = Math.max(1, to - from); size <= maxPageSize; size++) {
+    if (reach(callAt(from, size)) >= to) return [callAt(from, size)];
+  }
+  let pair: PageCall[] | null = null;
+  let fetched = Number.POSITIVE_INFINITY;
+  for (let first = 1; first <= maxPageSize; first++) {
+    const head = callAt(from, first);
+    const seam = reach(head) - 1;
+    if (seam <= from) continue;
+    for (let second = 1; second <= maxPageSize && first + second < fetched; second++) {
+      const tail = callAt(seam, second);
+      if (reach(tail) < to) continue;
+      pair = [head, tail];
+      fetched = first + second;
+    }
+  }
+  if (pair !== null) return pair;
   const calls: PageCall[] = [];
-  for (let page = Math.floor(from / pageSize) + 1; (page - 1) * pageSize < to; page++)
-    calls.push({ page, pageSize });
-  return calls;
+  let at = from;
+  while (true) {
+    let best = callAt(at, 1);
+    for (let size = 2; size <= maxPageSize; size++) {
+      if (reach(callAt(at, size)) > reach(best)) best = callAt(at, size);
+    }
+    calls.push(best);
+    if (reach(best) >= to) return calls;
+    at = reach(best) - 1;
+  }
 }
 
-function windowOf(from: number, to: number, pages: { call: PageCall; page: NumberedPage }[]): Window {
+/**
+ * Whether consecutive calls of a chain show one list: equal totals, and the same campaign at every offset of
+ * their overlap that both answered. An overlap of invalid entries proves nothing, accepted only when
+ * `lastChance` (it is rarer than a read failing for it would be worth).
+ */
+function agree(answered: readonly { call: PageCall; page: NumberedPage }[], lastChance: boolean): boolean {
+  for (let index = 1; index < answered.length; index++) {
+    const before = answered[index - 1];
+    const after = answered[index];
+    if (before === undefined || after === undefined) continue;
+    if (before.page.totalCount !== after.page.totalCount) return false;
+    const firstBefore = (before.call.page - 1) * before.call.pageSize;
+    const firstAfter = (after.call.page - 1) * after.call.pageSize;
+    const overlapEnd = Math.min(
+      firstBefore + before.page.entries.length,
+      firstAfter + after.page.entries.length,
+    );
+    let proven = firstAfter >= before.page.totalCount;
+    for (let offset = firstAfter; offset < overlapEnd; offset++) {
+      const one = before.page.entries[offset - firstBefore];
+      const other = after.page.entries[offset - firstAfter];
+      if (one == null || other == null) continue;
+      if (one.providerId !== other.providerId) return false;
+      proven = true;
+    }
+    if (!proven && !lastChance) return false;
+  }
+  return true;
+}
+
+/** Both windows hold the same campaign at `offset`. */
+function sameAt(one: Window, other: Window, offset: number): boolean {
+  const mine = one.slots.find((slot) => slot.offset === offset);
+  const theirs = other.slots.find((slot) => slot.offset === offset);
+  return (
+    mine !== undefined && theirs !== undefined && mine.campaign.providerId === theirs.campaign.providerId
+  );
+}
+
+function windowOf(
+  from: number,
+  to: number,
+  pages: { call: PageCall; page: NumberedPage }[],
+  bounds: Bounds,
+): Window {
   let total = 0;
   const slots: Slot[] = [];
-  // Two pages of a moving list can both hold the campaign at their seam; it is one campaign.
+  const filled = new Set<number>();
   const seen = new Set<string>();
   for (const { call, page } of pages) {
     total = page.totalCount;
     for (const slot of slotsOf(page, (call.page - 1) * call.pageSize)) {
-      if (slot.offset < from || slot.offset >= to || seen.has(slot.campaign.providerId)) continue;
+      if (slot.offset < from || slot.offset >= to || filled.has(slot.offset)) continue;
+      if (seen.has(slot.campaign.providerId)) continue;
+      filled.add(slot.offset);
       seen.add(slot.campaign.providerId);
       slots.push(slot);
     }
   }
-  return { from, to, slots, total };
+  slots.sort((one, other) => one.offset - other.offset);
+  return { from, to, slots, total, bounds };
 }
 
 function slotsOf(page: NumberedPage, firstOffset: number): Slot[] {

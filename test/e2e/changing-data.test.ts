@@ -228,7 +228,7 @@ describe.each([
           const touched = new Set<string>();
           const { shown, maxCallsPerStream } = await walk(direction, size, filter, schedule, touched);
           expectExactlyOnce(shown, expected, touched);
-          expect(maxCallsPerStream, 'upstream calls per stream per page').toBeLessThanOrEqual(4);
+          expect(maxCallsPerStream, 'upstream calls per stream per page').toBeLessThanOrEqual(3);
         },
       ),
       { numRuns: 40 },

@@ -104,6 +104,8 @@ export interface FakeApiOptions {
   matches?: (item: Campaign) => boolean;
   /** Throws an UpstreamUnavailableError instead of answering while this returns true. */
   failing?: () => boolean;
+  /** Cursor APIs: characters of padding in every cursor, as a provider with large cursors sends. @default 0 */
+  cursorPadding?: number;
 }
 
 /**
@@ -168,21 +170,23 @@ export class FakeCursorApi {
         ? call.direction === 'next'
           ? 0
           : list.length
-        : positionOf(list, call.cursor, this.provider);
+        : positionOf(list, call.cursor.split('.')[0] ?? '', this.provider);
     const start = call.direction === 'next' ? position : Math.max(0, position - call.pageSize);
     const end = call.direction === 'next' ? Math.min(list.length, position + call.pageSize) : position;
     const hasMore = end < list.length;
     const hasPrevious = start > 0;
+    const padding = this.options.cursorPadding ? `.${'x'.repeat(this.options.cursorPadding)}` : '';
+    const padded = (cursor: string) => cursor + padding;
     return {
       totalCount: call.cursor === null && call.direction === 'next' ? list.length : null,
       entries: list.slice(start, end),
       hasMore,
       hasPrevious,
-      nextCursor: hasMore ? (end > start ? cursorAt(list[end - 1], 'a') : cursorAt(list[end], 'b')) : null,
+      nextCursor: hasMore
+        ? padded(end > start ? cursorAt(list[end - 1], 'a') : cursorAt(list[end], 'b'))
+        : null,
       previousCursor: hasPrevious
-        ? end > start
-          ? cursorAt(list[start], 'b')
-          : cursorAt(list[start - 1], 'a')
+        ? padded(end > start ? cursorAt(list[start], 'b') : cursorAt(list[start - 1], 'a'))
         : null,
     };
   };
@@ -325,4 +329,32 @@ export function oracleRead(
   const taken =
     direction === 'forward' ? beyond.slice(0, count) : beyond.slice(Math.max(0, beyond.length - count));
   return { ids: taken.map((item) => item.providerId), more: beyond.length > count };
+}
+
+/**
+ * A page API behind a cache that keeps each answer for `ttl` upstream calls: pages of one window then come
+ * from different moments, as they do behind a shared cache. `now` calls skip it. `calls` counts upstream calls.
+ */
+export class CachingPageApi {
+  private readonly entries = new Map<string, { page: NumberedPage; storedAt: number }>();
+
+  constructor(
+    private readonly upstream: FakePageApi,
+    private readonly ttl: number,
+  ) {}
+
+  get calls(): NumberedCall[] {
+    return this.upstream.calls;
+  }
+
+  readonly fetchPage = async (call: NumberedCall): Promise<NumberedPage> => {
+    const { now, ...request } = call;
+    const key = JSON.stringify(request);
+    const held = this.entries.get(key);
+    if (held !== undefined && now !== true && this.upstream.calls.length - held.storedAt < this.ttl)
+      return held.page;
+    const page = await this.upstream.fetchPage(request);
+    this.entries.set(key, { page, storedAt: this.upstream.calls.length });
+    return page;
+  };
 }

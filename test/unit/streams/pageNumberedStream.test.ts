@@ -2,8 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Campaign } from '../../../src/domain/campaign.js';
 import { KeysetTrust, PageNumberedStream } from '../../../src/streams/pageNumberedStream.js';
-import { at, campaign, FakePageApi, FakeStore, type PageSeen, StreamWalker, TIE_ORDER } from './fakes.js';
-import { walkProperty } from './walkProperty.js';
+import {
+  at,
+  CachingPageApi,
+  campaign,
+  FakePageApi,
+  FakeStore,
+  type PageSeen,
+  StreamWalker,
+  TIE_ORDER,
+} from './fakes.js';
+import { applyChange, changeArbitrary, walkProperty } from './walkProperty.js';
 
 const A = 'AURALYTIK';
 
@@ -288,11 +297,11 @@ describe('PageNumberedStream when the keyset bound cannot be used', () => {
       false,
     ],
     [
-      'a provider that keeps the bound: a keyset read after one widening',
+      'a provider that keeps the bound: a keyset read at once',
       'trusted',
       [
         ['first', 3, null, seen(['g', 'f', 'e'], true, 7, 1)],
-        ['next', 3, add(...TEN_AT_HEAD), seen(['d', 'c', 'b'], true, 17, 3)],
+        ['next', 3, add(...TEN_AT_HEAD), seen(['d', 'c', 'b'], true, 17, 2)],
         ['next', 3, null, seen(['a'], false, 17, 1)],
       ],
       true,
@@ -341,6 +350,111 @@ describe('PageNumberedStream properties', () => {
           (dataset) => setup(dataset, mode),
         ),
         { numRuns: 150 },
+      );
+    },
+  );
+});
+
+/** A stream over `dataset` behind a cache keeping answers for `ttl` upstream calls, reading shared pages. */
+function cachedSetup(dataset: readonly Campaign[], ttl: number, pageSize: number, running = false) {
+  const store = new FakeStore(dataset);
+  const api = new FakePageApi(store, A, running ? { matches: (item) => item.status === 'RUNNING' } : {});
+  const cached = new CachingPageApi(api, ttl);
+  const stream = new PageNumberedStream({
+    key: 'AURALYTIK {}',
+    provider: A,
+    idOrder: TIE_ORDER.AURALYTIK,
+    fetchPage: cached.fetchPage,
+    keyset: new KeysetTrust(),
+    alignedPageSize: pageSize,
+  });
+  return { store, api, walker: new StreamWalker(stream, cached) };
+}
+
+/** Pages `walker` to the end of its list, `count` at a time, making `change(page)` before each next page. */
+async function walkToEnd(
+  walker: StreamWalker,
+  direction: 'forward' | 'backward',
+  count: number,
+  change: (page: number) => void,
+): Promise<string[]> {
+  const shown: string[] = [];
+  let page = direction === 'forward' ? await walker.first(count) : await walker.last(count);
+  for (let index = 1; page.ids.length > 0; index++) {
+    shown.push(...(direction === 'forward' ? page.ids : [...page.ids].reverse()));
+    if (!page.more || index > 200) break;
+    change(index);
+    page = direction === 'forward' ? await walker.next(count) : await walker.previous(count);
+  }
+  return shown;
+}
+
+describe('PageNumberedStream when a window is read from pages of different ages', () => {
+  it('loses no campaign at the seam of two pages when a change above it keeps the total', async () => {
+    // Twelve RUNNING campaigns r01..r12 and a paused p below them; the walk lists RUNNING ones. Between the
+    // first and second page r11 leaves the filter above the seam and p enters it below: same total.
+    const rows = Array.from({ length: 12 }, (_, index) =>
+      campaign(A, `r${String(index + 1).padStart(2, '0')}`, at(10 * (index + 1))),
+    );
+    const { store, walker } = cachedSetup([...rows, campaign(A, 'p', at(5), 'PAUSED')], 100, 5, true);
+    const shown = await walkToEnd(walker, 'forward', 3, (page) => {
+      if (page !== 1) return;
+      store.setStatus(A, 'r11', 'PAUSED');
+      store.setStatus(A, 'p', 'RUNNING');
+    });
+    expect(shown.filter((id) => id !== 'r11')).toEqual([
+      'r12',
+      'r10',
+      'r09',
+      'r08',
+      'r07',
+      'r06',
+      'r05',
+      'r04',
+      'r03',
+      'r02',
+      'r01',
+      'p',
+    ]);
+  });
+
+  it('reads far enough back past more ties at the boundary than its margin', async () => {
+    const ties = Array.from({ length: 7 }, (_, index) => campaign(A, `t${index + 1}`, at(50)));
+    const { store, walker } = setup([campaign(A, 'h', at(90)), ...ties, campaign(A, 'a', at(10))], 'trusted');
+    expect((await walker.last(8)).ids).toEqual(['t7', 't6', 't5', 't4', 't3', 't2', 't1', 'a']);
+    for (let index = 0; index < 20; index++) store.add(campaign(A, `n${index}`, at(100 + index)));
+    expect(await walker.previous(1)).toEqual(seen(['h'], true, 29, 3));
+  });
+
+  it.each<'forward' | 'backward'>(['forward', 'backward'])(
+    'a %s walk shows every campaign that survived it once, however old each page it reads is',
+    async (direction) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 60 }),
+          fc.integer({ min: 1, max: 8 }),
+          fc.constantFrom(3, 5, 10),
+          fc.integer({ min: 1, max: 12 }),
+          fc.array(fc.array(changeArbitrary, { maxLength: 3 }), { maxLength: 30 }),
+          async (seconds, ttl, pageSize, count, changes) => {
+            const dataset = seconds.map((second, index) => campaign(A, `c${index}`, at(second)));
+            const { store, walker } = cachedSetup(dataset, ttl, pageSize);
+            let fresh = dataset.length;
+            const deleted = new Set<string>();
+            const shown = await walkToEnd(walker, direction, count, (page) => {
+              for (const change of changes[page - 1] ?? []) {
+                const before = new Set(store.all().map((item) => item.providerId));
+                applyChange(store, A, change, () => `c${fresh++}`);
+                const after = new Set(store.all().map((item) => item.providerId));
+                for (const id of before) if (!after.has(id)) deleted.add(id);
+              }
+            });
+            expect(new Set(shown).size).toBe(shown.length);
+            for (const item of dataset)
+              if (!deleted.has(item.providerId)) expect(shown).toContain(item.providerId);
+          },
+        ),
+        { numRuns: 200 },
       );
     },
   );
