@@ -1,7 +1,13 @@
 import type { Campaign } from '../domain/campaign.js';
 import { BadUserInputError, UpstreamError } from '../errors.js';
 import { type ConnectionArgs, type PageRequest, parseConnectionArgs } from '../pagination/connectionArgs.js';
-import { type ConnectionCursor, type CursorCodec, type CursorKey, digestOf } from '../pagination/cursor.js';
+import {
+  type ConnectionCursor,
+  type CursorCodec,
+  type CursorKey,
+  digestOf,
+  MAX_CURSOR_LENGTH,
+} from '../pagination/cursor.js';
 import { mergeNewestFirst } from '../pagination/merge.js';
 import { type Boundary, type CampaignKey, compareKeys, keyOf } from '../pagination/order.js';
 import type { CampaignStream, StreamHint, StreamRead } from '../streams/stream.js';
@@ -264,11 +270,32 @@ function lazyEdge(
   return {
     node,
     get cursor() {
-      encoded ??= codec.encode({
-        ...pending,
-        hints: pending.hints.map((hint, index) => streams[index]?.encodeHint(hint)),
-      });
+      encoded ??= encodeWithinBound(codec, streams, pending);
       return encoded;
     },
   };
+}
+
+/**
+ * Hints carry providers' own cursors, whose size is the providers' choice. Past the bound a client may send
+ * back, the longest hints fall back to their stream's start: hints are only hints, and a read re-locates
+ * from the start by the boundary key.
+ */
+function encodeWithinBound(
+  codec: CursorCodec,
+  streams: readonly CampaignStream[],
+  pending: PendingCursor,
+): string {
+  const hints = pending.hints.map((hint, index) => streams[index]?.encodeHint(hint));
+  let encoded = codec.encode({ ...pending, hints });
+  const longestFirst = hints
+    .map((hint, index) => ({ index, size: JSON.stringify(hint ?? null).length }))
+    .sort((one, other) => other.size - one.size);
+  for (const { index } of longestFirst) {
+    const stream = streams[index];
+    if (encoded.length <= MAX_CURSOR_LENGTH || stream === undefined) break;
+    hints[index] = stream.encodeHint(stream.start);
+    encoded = codec.encode({ ...pending, hints });
+  }
+  return encoded;
 }

@@ -115,7 +115,9 @@ export class CursorStream implements CampaignStream {
       case 'end':
         return ['e', -skip];
       case 'cursor':
-        return ['c', anchor.cursor, skip];
+        // A provider's cursor too long for a client's cursor is not kept: the start is a hint too, and a read
+        // from it walks to the boundary (slower, still exact).
+        return anchor.cursor.length > MAX_UPSTREAM_CURSOR_LENGTH ? ['s', 0] : ['c', anchor.cursor, skip];
     }
   }
 
@@ -328,8 +330,8 @@ function hintOf(segment: Segment, index: number, direction: 'forward' | 'backwar
       : index === 0 && fromBefore !== null
         ? fromBefore
         : (fromAfter ?? fromBefore);
-  if (preferred === null) throw new Error('a page with neither anchor cannot be positioned');
-  return preferred;
+  // A page without usable anchors (none given, or more entries than asked for): the start is a hint too.
+  return preferred ?? hintAt(START, 0);
 }
 
 function at(anchor: Anchor, skip: number): CursorHint | null {

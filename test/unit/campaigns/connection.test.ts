@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type CampaignPage, readCampaignPage } from '../../../src/campaigns/connection.js';
 import type { Campaign, CampaignStatus, Provider } from '../../../src/domain/campaign.js';
 import type { ConnectionArgs } from '../../../src/pagination/connectionArgs.js';
-import { CursorCodec } from '../../../src/pagination/cursor.js';
+import { CursorCodec, MAX_CURSOR_LENGTH } from '../../../src/pagination/cursor.js';
 import { compareKeys, keyOf } from '../../../src/pagination/order.js';
 import { CursorStream } from '../../../src/streams/cursorStream.js';
 import { KeysetTrust, PageNumberedStream } from '../../../src/streams/pageNumberedStream.js';
@@ -333,5 +333,41 @@ describe('readCampaignPage when a stream fails for a page', () => {
     walk.store.setStatus('AURALYTIK', 'u', 'PAUSED');
     // Actual: [] (the PAUSED stream stands at ALTUR:1, after u; the RUNNING stream no longer lists it).
     expect(await walk.first(1)).toEqual({ ids: ['AURALYTIK:u'], failed: 0 });
+  });
+});
+
+describe('readCampaignPage with providers whose cursors are large', () => {
+  it('issues cursors within the bound a client may send back, and pages on from them exactly', async () => {
+    // Six cursor streams (one status each) whose upstream cursors are 900 characters: their hints alone
+    // would make a 5 kB cursor.
+    const statuses: CampaignStatus[] = ['RUNNING', 'PAUSED', 'PENDING', 'READY', 'COMPLETED', 'COOLDOWN'];
+    const dataset = Array.from({ length: 1200 }, (_, index) =>
+      campaign('ALTUR', String(1000 + index), at(index), statuses[index % statuses.length]),
+    );
+    const store = new FakeStore(dataset);
+    const streams = statuses.map(
+      (status) =>
+        new CursorStream({
+          key: `ALTUR ${status}`,
+          provider: 'ALTUR',
+          idOrder: TIE_ORDER.ALTUR,
+          fetchPage: new FakeCursorApi(store, 'ALTUR', {
+            matches: (item) => item.status === status,
+            cursorPadding: 900,
+          }).fetchPage,
+        }),
+    );
+    const shown: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 40; page++) {
+      const result: CampaignPage = await readCampaignPage(streams, { first: 60, after }, codec);
+      expect(result.failures).toEqual([]);
+      for (const edge of result.edges) expect(edge.cursor.length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
+      shown.push(...result.edges.map((edge) => edge.node.providerId));
+      const last = result.edges[result.edges.length - 1];
+      if (last === undefined || !result.pageInfo.hasNextPage) break;
+      after = last.cursor;
+    }
+    expect(shown).toEqual(store.all().map((item) => item.providerId));
   });
 });
