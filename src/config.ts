@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FreshnessPolicy } from './cache/upstreamCache.js';
 import type { Provider } from './domain/campaign.js';
+import type { ProviderModule } from './providers/provider.js';
+import { PROVIDER_MODULES } from './providers/registry.js';
 import { JWT_ALGORITHMS, type JwtConfig } from './security/jwt.js';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
-const optionalSecret = z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional());
+export const optionalSecret = z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional());
 const url = (fallback: string) =>
   z.preprocess(
     emptyAsUndefined,
@@ -69,20 +71,10 @@ export const environmentSchema = z.object({
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
-  ALTUR_API_KEY: optionalSecret,
-  ALTUR_BASE_URL: url('https://api.altur.io/api/v1.0'),
-  ALTUR_RATE_LIMIT_PER_SECOND: positiveInt(12, 10_000),
-  ALTUR_MAX_CONCURRENCY: positiveInt(8, 256),
-  AURALYTIK_API_KEY: optionalSecret,
-  AURALYTIK_BASE_URL: url('https://api.auralytik.com/v1'),
-  AURALYTIK_RATE_LIMIT_PER_SECOND: positiveInt(50, 10_000),
-  AURALYTIK_MAX_CONCURRENCY: positiveInt(16, 256),
   UPSTREAM_TIMEOUT_MS: positiveInt(10_000, 300_000),
   REQUEST_DEADLINE_MS: positiveInt(15_000, 600_000),
   UPSTREAM_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024, 256 * 1024 * 1024),
   UPSTREAM_CACHE_MAX_BYTES: nonNegativeInt(32 * 1024 * 1024, 4 * 1024 * 1024 * 1024),
-  ALTUR_CACHE_FRESH_MS: nonNegativeInt(2000, 3_600_000),
-  AURALYTIK_CACHE_FRESH_MS: nonNegativeInt(2000, 3_600_000),
   UPSTREAM_CACHE_STALE_WHILE_REVALIDATE_MS: nonNegativeInt(5000, 3_600_000),
   UPSTREAM_CACHE_STALE_IF_ERROR_MS: nonNegativeInt(60_000, 86_400_000),
   GATEWAY_API_KEYS: list(z.string().min(16, { error: 'each key must be at least 16 characters' })),
@@ -128,24 +120,12 @@ export const environmentSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
   // Live events (issue 15): webhook intake, event log, subscriptions, polling.
-  ALTUR_WEBHOOK_SECRET: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9+/_-]{16,}={0,2}$/, {
-        error: 'must be the base64 secret Altur shows (16+ characters)',
-      })
-      .optional(),
-  ),
   WEBHOOK_MAX_BODY_BYTES: positiveInt(64 * 1024, 16 * 1024 * 1024),
   EVENT_RETENTION_MS: positiveInt(24 * 60 * 60 * 1000, 30 * 24 * 60 * 60 * 1000),
   EVENT_RETENTION_COUNT: positiveInt(10_000, 10_000_000),
   MAX_SUBSCRIPTIONS_PER_CLIENT: positiveInt(10, 100_000),
   SUBSCRIPTION_QUEUE_MAX: positiveInt(1000, 1_000_000),
   SUBSCRIPTION_KEEP_ALIVE_MS: positiveInt(12_000, 600_000),
-  AURALYTIK_POLL_INTERVAL_MS: nonNegativeInt(10_000, 86_400_000),
-  ALTUR_POLL_INTERVAL_MS: nonNegativeInt(0, 86_400_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -158,6 +138,10 @@ export interface ProviderConfig {
   maxConcurrency: number;
   /** How long its answers may be reused by the shared upstream cache; absent or freshMs 0: not cached. */
   freshness?: FreshnessPolicy;
+  /** How often it is polled for changes (live events); 0: not polled. */
+  pollIntervalMs: number;
+  /** Its own variables (ProviderEnvironment.settings), parsed; only its own module reads them. */
+  settings: Record<string, unknown>;
 }
 
 /** What clients may send and how the gateway protects itself; see src/security. */
@@ -215,53 +199,41 @@ export interface Config {
 }
 
 export interface EventsConfig {
-  /** Base64, as Altur's dashboard shows it; unset: POST /webhooks/altur is 404. Never logged. */
-  alturWebhookSecret: string | undefined;
   webhookMaxBodyBytes: number;
   retention: { maxAgeMs: number; maxCount: number };
   maxSubscriptionsPerClient: number;
   /** Events one subscriber may have waiting before it is dropped as too slow. */
   subscriptionQueueMax: number;
   keepAliveMs: number;
-  /** Per provider; 0 or absent: not polled. */
-  pollIntervalMs: Partial<Record<Provider, number>>;
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(
+  source: Record<string, string | undefined> = process.env,
+  modules: readonly ProviderModule[] = PROVIDER_MODULES,
+): Config {
   const parsed = environmentSchema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  const issues = parsed.success ? [] : parsed.error.issues;
+  const configured = modules.map((module) => readProviderConfig(module, source));
+  for (const result of configured) if (!result.success) issues.push(...result.error.issues);
+  if (!parsed.success || issues.length > 0) {
+    const lines = issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
   const providers: ProviderConfig[] = [];
-  if (env.ALTUR_API_KEY !== undefined) {
-    providers.push({
-      provider: 'ALTUR',
-      apiKey: env.ALTUR_API_KEY,
-      baseUrl: env.ALTUR_BASE_URL,
-      rateLimitPerSecond: env.ALTUR_RATE_LIMIT_PER_SECOND,
-      maxConcurrency: env.ALTUR_MAX_CONCURRENCY,
-      freshness: freshness(env.ALTUR_CACHE_FRESH_MS, env),
-    });
-  }
-  if (env.AURALYTIK_API_KEY !== undefined) {
-    providers.push({
-      provider: 'AURALYTIK',
-      apiKey: env.AURALYTIK_API_KEY,
-      baseUrl: env.AURALYTIK_BASE_URL,
-      rateLimitPerSecond: env.AURALYTIK_RATE_LIMIT_PER_SECOND,
-      maxConcurrency: env.AURALYTIK_MAX_CONCURRENCY,
-      freshness: freshness(env.AURALYTIK_CACHE_FRESH_MS, env),
-    });
+  for (const result of configured) {
+    if (!result.success || result.data === null) continue;
+    const { freshMs, ...provider } = result.data;
+    providers.push({ ...provider, freshness: freshness(freshMs, env) });
   }
   if (providers.length === 0) {
+    const keys = modules.map((module) => `${module.environment.prefix}_API_KEY`).join(' and/or ');
     throw new ConfigError(
-      'No provider is enabled. Set ALTUR_API_KEY and/or AURALYTIK_API_KEY (and their *_BASE_URL if not the public APIs). ' +
+      `No provider is enabled. Set ${keys} (and their *_BASE_URL if not the public APIs). ` +
         'To try the gateway without keys, run `npm run demo`.',
     );
   }
@@ -301,17 +273,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         ? undefined
         : { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, expectedReplicas: env.EXPECTED_REPLICAS },
     events: {
-      alturWebhookSecret: env.ALTUR_WEBHOOK_SECRET,
       webhookMaxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
       retention: { maxAgeMs: env.EVENT_RETENTION_MS, maxCount: env.EVENT_RETENTION_COUNT },
       maxSubscriptionsPerClient: env.MAX_SUBSCRIPTIONS_PER_CLIENT,
       subscriptionQueueMax: env.SUBSCRIPTION_QUEUE_MAX,
       keepAliveMs: env.SUBSCRIPTION_KEEP_ALIVE_MS,
-      // Altur is polled only on request and only without webhooks: with them it pushes its changes.
-      pollIntervalMs: {
-        AURALYTIK: env.AURALYTIK_POLL_INTERVAL_MS,
-        ALTUR: env.ALTUR_WEBHOOK_SECRET === undefined ? env.ALTUR_POLL_INTERVAL_MS : 0,
-      },
     },
     tracesEndpoint:
       env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
@@ -319,6 +285,44 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         ? undefined
         : `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`),
   };
+}
+
+/**
+ * A provider's variables, under its prefix; null when its key is unset (the provider is then not called). The
+ * names are the module's, so a provider added to the registry is configured like the others.
+ */
+function readProviderConfig(module: ProviderModule, source: Record<string, string | undefined>) {
+  const { prefix, defaults, settings } = module.environment;
+  const common = z.object({
+    [`${prefix}_API_KEY`]: optionalSecret,
+    [`${prefix}_BASE_URL`]: url(defaults.baseUrl),
+    [`${prefix}_RATE_LIMIT_PER_SECOND`]: positiveInt(defaults.rateLimitPerSecond, 10_000),
+    [`${prefix}_MAX_CONCURRENCY`]: positiveInt(defaults.maxConcurrency, 256),
+    [`${prefix}_CACHE_FRESH_MS`]: nonNegativeInt(2000, 3_600_000),
+    [`${prefix}_POLL_INTERVAL_MS`]: nonNegativeInt(defaults.pollIntervalMs, 86_400_000),
+  });
+  const schema = settings === undefined ? common : common.extend(settings.shape);
+  return schema
+    .transform((values: Record<string, unknown>) => {
+      const read = (name: string) => values[`${prefix}_${name}`];
+      const apiKey = read('API_KEY');
+      if (typeof apiKey !== 'string') return null;
+      const own = Object.fromEntries(
+        Object.keys(settings?.shape ?? {}).map((name) => [name, values[name]] as const),
+      );
+      const interval = Number(read('POLL_INTERVAL_MS'));
+      return {
+        provider: module.provider,
+        apiKey,
+        baseUrl: String(read('BASE_URL')),
+        rateLimitPerSecond: Number(read('RATE_LIMIT_PER_SECOND')),
+        maxConcurrency: Number(read('MAX_CONCURRENCY')),
+        freshMs: Number(read('CACHE_FRESH_MS')),
+        pollIntervalMs: module.environment.pollIntervalMs?.(interval, own) ?? interval,
+        settings: own,
+      };
+    })
+    .safeParse(source);
 }
 
 /**

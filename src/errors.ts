@@ -137,7 +137,19 @@ export class CsrfPreventedError extends GatewayError {
   }
 }
 
-export const PROVIDER_LABEL: Record<Provider, string> = { ALTUR: 'Altur', AURALYTIK: 'Auralytik' };
+/**
+ * How messages name each provider (its module's label). The registry fills it when it loads, so that an error
+ * can be built wherever a failure is found, knowing only the provider's id.
+ */
+const providerLabels = new Map<Provider, string>();
+
+export function registerProviderLabel(provider: Provider, label: string): void {
+  providerLabels.set(provider, label);
+}
+
+export function providerLabel(provider: Provider): string {
+  return providerLabels.get(provider) ?? provider;
+}
 
 export abstract class UpstreamError extends GatewayError {
   abstract override readonly code: UpstreamErrorCode;
@@ -152,7 +164,7 @@ export abstract class UpstreamError extends GatewayError {
     detail?: string,
     extra: Record<string, unknown> = {},
   ) {
-    super(`${PROVIDER_LABEL[provider]}: ${message}`, { code, provider, ...extra }, detail);
+    super(`${providerLabel(provider)}: ${message}`, { code, provider, ...extra }, detail);
     this.provider = provider;
   }
 }

@@ -9,7 +9,7 @@ import { serveWebSockets } from './events/websocket.js';
 import { RATE_WINDOW_MS } from './http/upstreamClient.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ProviderClient } from './providers/provider.js';
-import { createProviderClients } from './providers/registry.js';
+import { createProviderClients, PROVIDER_MODULES } from './providers/registry.js';
 import { connectRedis, type RedisConnection } from './scaleout/redis.js';
 import { createSharedRateLimits } from './scaleout/sharedRateLimit.js';
 
@@ -84,6 +84,8 @@ export async function createGateway(
   }
   const events = createLiveEvents(config.events, {
     clients,
+    modules: PROVIDER_MODULES,
+    providers: config.providers,
     logger,
     metrics,
     cache,

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { PROVIDERS, type Provider } from '../domain/campaign.js';
+import type { Provider } from '../domain/campaign.js';
 import { UpstreamError } from '../errors.js';
 import {
   type GetOptions,
@@ -79,6 +79,8 @@ export class UpstreamCache {
   private readonly invalidatedAt = new Map<Provider, number>();
   /** Counts this process's invalidations, so an answer asked for before one is never stored after it. */
   private readonly epochs = new Map<Provider, number>();
+  /** The providers it caches for (each `forProvider`): the ones whose invalidations concern it. */
+  private readonly providers = new Set<Provider>();
 
   constructor(private readonly options: UpstreamCacheOptions) {
     this.memory = new LRUCache<string, Entry>({
@@ -97,6 +99,7 @@ export class UpstreamCache {
     upstream: QueuedGetter,
     rateLimitPerSecond: number,
   ): JsonGetter {
+    this.providers.add(provider);
     const credentialId = createHash('sha256')
       .update(`${provider}\u0000${credential}`)
       .digest('base64url')
@@ -301,8 +304,7 @@ export class UpstreamCache {
     const redis = this.options.redis;
     if (redis === undefined) return;
     const apply = (provider: string | undefined, at: number) => {
-      const known = PROVIDERS.find((candidate) => candidate === provider);
-      if (known !== undefined) this.invalidated(known, at);
+      if (provider !== undefined && this.providers.has(provider)) this.invalidated(provider, at);
     };
     redis.subscriber.on('message', (_channel: string, message: string) => {
       const [provider, at] = message.split(' ');
@@ -310,7 +312,7 @@ export class UpstreamCache {
     });
     const onReady = () => {
       redis.subscriber.subscribe(`${redis.prefix}:upstream-invalidate`).catch(() => undefined);
-      for (const provider of PROVIDERS) {
+      for (const provider of this.providers) {
         redis.client
           .get(`${redis.prefix}:upstream-invalidated:${provider}`)
           .then((value) => value !== null && apply(provider, Number(value)))

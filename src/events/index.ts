@@ -2,15 +2,9 @@ import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { UpstreamCache } from '../cache/upstreamCache.js';
-import type { EventsConfig } from '../config.js';
+import type { EventsConfig, ProviderConfig } from '../config.js';
 import type { Metrics } from '../observability/metrics.js';
-import {
-  ALTUR_SIGNATURE_HEADER,
-  decodeAlturWebhookSecret,
-  parseAlturDelivery,
-  verifyAlturSignature,
-} from '../providers/altur/webhooks.js';
-import type { ProviderClient } from '../providers/provider.js';
+import type { ProviderClient, ProviderModule } from '../providers/provider.js';
 import { createEventRecorder, type EventRecorder } from './intake.js';
 import { LiveEvents } from './live.js';
 import { useLiveEvents } from './livePlugin.js';
@@ -22,6 +16,9 @@ import { useWebhookIntake } from './webhookPlugin.js';
 
 export interface LiveEventsDependencies {
   clients: readonly ProviderClient[];
+  /** The registry, and the configuration of each provider that has a client. */
+  modules: readonly ProviderModule[];
+  providers: readonly ProviderConfig[];
   logger: Logger;
   metrics?: Metrics | undefined;
   cache?: UpstreamCache | undefined;
@@ -56,6 +53,7 @@ export function createLiveEvents(config: EventsConfig, deps: LiveEventsDependenc
   const live = new LiveEvents({
     log,
     clients: deps.clients,
+    criteriaOf: (provider) => deps.modules.find((module) => module.provider === provider)?.filterCriteria,
     logger,
     retentionMs: config.retention.maxAgeMs,
     maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,
@@ -67,26 +65,24 @@ export function createLiveEvents(config: EventsConfig, deps: LiveEventsDependenc
           onOpenChange: (delta) => metrics.subscriptionOpened(delta),
         }),
   });
-  const intakePlugins: Plugin[] = [];
-  const alturKey =
-    config.alturWebhookSecret === undefined ? null : decodeAlturWebhookSecret(config.alturWebhookSecret);
-  if (alturKey !== null) {
-    intakePlugins.push(
+  const configOf = (provider: string) => deps.providers.find((candidate) => candidate.provider === provider);
+  const intakePlugins: Plugin[] = deps.modules.flatMap((module) => {
+    const providerConfig = configOf(module.provider);
+    const webhook = providerConfig === undefined ? null : (module.webhook?.(providerConfig) ?? null);
+    if (webhook === null) return [];
+    return [
       useWebhookIntake({
-        path: '/webhooks/altur',
-        provider: 'ALTUR',
+        ...webhook,
+        provider: module.provider,
         maxBytes: config.webhookMaxBodyBytes,
-        verify: (raw, request) =>
-          verifyAlturSignature(raw, request.headers.get(ALTUR_SIGNATURE_HEADER), alturKey),
-        parse: parseAlturDelivery,
         recorder,
         logger,
         metrics,
       }),
-    );
-  }
+    ];
+  });
   const pollers = deps.clients.flatMap((client) => {
-    const intervalMs = config.pollIntervalMs[client.provider] ?? 0;
+    const intervalMs = configOf(client.provider)?.pollIntervalMs ?? 0;
     if (intervalMs === 0) return [];
     const lock =
       deps.redis === undefined

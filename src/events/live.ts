@@ -8,7 +8,7 @@ import {
   SlowConsumerError,
   TooManySubscriptionsError,
 } from '../errors.js';
-import type { ProviderClient } from '../providers/provider.js';
+import type { ProviderClient, ProviderFilterCriteria } from '../providers/provider.js';
 import { eventMatches } from './filter.js';
 import { type CampaignEvent, compareEventIds, type EventId, type EventLog, parseEventId } from './types.js';
 
@@ -18,6 +18,8 @@ export type LivePayload = { readonly event: CampaignEvent } | { readonly error: 
 export interface LiveEventsOptions {
   log: EventLog;
   clients: readonly ProviderClient[];
+  /** A provider's own filter criteria (its module's). */
+  criteriaOf: (provider: Provider) => ProviderFilterCriteria | undefined;
   logger: Logger;
   /** Stated in EVENTS_EXPIRED's message. */
   retentionMs: number;
@@ -167,7 +169,12 @@ export class LiveEvents {
       if (id === null) return false;
       last = id;
       lastId = event.id;
-      return eventMatches(filter, event, () => this.campaignOf(event));
+      return eventMatches(
+        filter,
+        event,
+        () => this.campaignOf(event),
+        this.#options.criteriaOf(event.provider),
+      );
     };
     try {
       let page = firstPage;

@@ -18,7 +18,7 @@ export interface CampaignEvent {
   readonly recordedAt: number;
 }
 
-/** What an intake hands the log; `sourceId` (Altur's `event_id`) drops repeated deliveries. */
+/** What an intake hands the log; `sourceId` (the provider's own event id) drops repeated deliveries. */
 export interface NewCampaignEvent {
   readonly type: CampaignEventType;
   readonly provider: Provider;

@@ -14,7 +14,7 @@ export type WebhookDelivery =
   | { kind: 'invalid'; message: string };
 
 export interface WebhookIntakeOptions {
-  /** e.g. `/webhooks/altur`; only POST is served there. */
+  /** e.g. `/webhooks/acme`; only POST is served there. */
   path: string;
   provider: Provider;
   /** Signature check over the raw body (the provider module knows how). */

@@ -44,4 +44,6 @@ export const builder = new SchemaBuilder<{
   },
 });
 
+export type GatewayBuilder = typeof builder;
+
 builder.queryType({ description: 'The campaign gateway: every configured provider behind one API.' });

@@ -13,9 +13,9 @@ const CampaignEventTypeEnum = builder.enumType('CampaignEventType', {
   description: 'What happened to a campaign.',
   values: {
     STATUS_CHANGED: {
-      description: 'The provider reported a new status (Altur webhook, or seen by polling).',
+      description: 'The provider reported a new status (from a provider webhook, or seen by polling).',
     },
-    CYCLE_COMPLETED: { description: 'A cycle iteration finished (Altur campaigns with cycles).' },
+    CYCLE_COMPLETED: { description: 'A cycle iteration finished (campaigns with cycles).' },
     CREATED: { description: 'A campaign the gateway had not seen before appeared (seen by polling).' },
     UPDATED: { description: 'Other fields of a campaign changed (seen by polling).' },
   } satisfies Record<(typeof CAMPAIGN_EVENT_TYPES)[number], { description: string }>,

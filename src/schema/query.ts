@@ -21,12 +21,17 @@ An empty list matches nothing.`,
     channels: t.field({
       type: [CampaignChannelEnum],
       description:
-        'Only campaigns on one of these channels. Altur campaigns read this way carry their channel.',
+        'Only campaigns on one of these channels. Campaigns of a provider that lists no channel carry the one they were read by.',
     }),
     createdAfter: t.field({ type: 'DateTime', description: 'Created at or after this instant.' }),
     createdBefore: t.field({ type: 'DateTime', description: 'Created at or before this instant.' }),
-    agentId: t.string({ description: 'Altur agent id. Providers without agents are excluded.' }),
-    includeArchived: t.boolean({ defaultValue: false, description: 'Include archived Altur campaigns.' }),
+    agentId: t.string({
+      description: 'The id of the agent that runs the campaign. Providers without agents are excluded.',
+    }),
+    includeArchived: t.boolean({
+      defaultValue: false,
+      description: 'Include archived campaigns (of the providers that archive campaigns).',
+    }),
   }),
 });
 

@@ -27,6 +27,8 @@ const clients = createProviderClients(
       baseUrl: simulators.altur.url,
       rateLimitPerSecond: 10_000,
       maxConcurrency: 32,
+      pollIntervalMs: 0,
+      settings: {},
     },
     {
       provider: 'AURALYTIK',
@@ -34,6 +36,8 @@ const clients = createProviderClients(
       baseUrl: simulators.auralytik.url,
       rateLimitPerSecond: 10_000,
       maxConcurrency: 32,
+      pollIntervalMs: 0,
+      settings: {},
     },
   ],
   {

@@ -59,6 +59,8 @@ export async function startHarness(options: HarnessOptions = {}) {
       baseUrl: altur.url,
       rateLimitPerSecond: options.alturRateLimitPerSecond ?? 12,
       maxConcurrency: 8,
+      pollIntervalMs: 0,
+      settings: {},
     });
   }
   if (providers.includes('AURALYTIK')) {
@@ -68,6 +70,8 @@ export async function startHarness(options: HarnessOptions = {}) {
       baseUrl: auralytik.url,
       rateLimitPerSecond: 200,
       maxConcurrency: 16,
+      pollIntervalMs: 0,
+      settings: {},
     });
   }
   const metrics = createMetrics();

@@ -1,9 +1,10 @@
 import type { ProviderConfig } from '../../config.js';
-import type { AlturCampaign, CampaignChannel } from '../../domain/campaign.js';
+import type { CampaignChannel } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
 import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
 import { createTransport, type ProviderTransport } from '../transport.js';
+import type { AlturCampaign } from './campaign.js';
 import { alturIntegrationToChannel, mapAlturDetail, mapAlturItem } from './mapping.js';
 import { parseAlturDetail, parseAlturList } from './schemas.js';
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { CampaignFilter } from '../../domain/campaign.js';
 import { descendingDecimal } from '../../pagination/order.js';
 import { CursorStream } from '../../streams/cursorStream.js';
@@ -6,8 +7,16 @@ import { createLookupLoader, createRequestLoader, ListedCampaigns } from '../loa
 import { expressible } from '../planning.js';
 import type { ProviderClient, ProviderModule, ProviderSession, RequestScope } from '../provider.js';
 import { alignedPageSize } from '../transport.js';
+import type { AlturCampaign } from './campaign.js';
 import { AlturHttp, type AlturListFilter, type AlturListResult } from './client.js';
+import { defineAlturType } from './graphql.js';
 import { domainChannelToAlturIntegration, domainStatusToAltur } from './mapping.js';
+import {
+  ALTUR_SIGNATURE_HEADER,
+  decodeAlturWebhookSecret,
+  parseAlturDelivery,
+  verifyAlturSignature,
+} from './webhooks.js';
 
 /**
  * Altur lists newest first; campaigns created in the same second come by id, highest first (what the
@@ -105,10 +114,64 @@ class AlturClient implements ProviderClient {
   }
 }
 
+const settings = z.object({
+  ALTUR_WEBHOOK_SECRET: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9+/_-]{16,}={0,2}$/, {
+        error: 'must be the base64 secret Altur shows (16+ characters)',
+      })
+      .optional(),
+  ),
+});
+const webhookSecretOf = (config: { settings: Record<string, unknown> }) =>
+  settings.shape.ALTUR_WEBHOOK_SECRET.parse(config.settings.ALTUR_WEBHOOK_SECRET);
+
 export const altur: ProviderModule = {
   provider: 'ALTUR',
-  parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
+  label: 'Altur',
   typeName: 'AlturCampaign',
+  environment: {
+    prefix: 'ALTUR',
+    defaults: {
+      baseUrl: 'https://api.altur.io/api/v1.0',
+      rateLimitPerSecond: 12,
+      maxConcurrency: 8,
+      pollIntervalMs: 0,
+    },
+    settings,
+    // Polled only on request and only without webhooks: with them Altur pushes its changes.
+    pollIntervalMs: (configured, own) => (webhookSecretOf({ settings: own }) === undefined ? configured : 0),
+  },
+  docs: {
+    statuses: `Altur: pending -> PENDING, ready -> READY, active -> RUNNING, inactive -> PAUSED,
+cooldown -> COOLDOWN, finished -> COMPLETED.`,
+    channels: 'Altur integration phone_call -> VOICE, whatsapp -> WHATSAPP.',
+    exampleFields: 'agent { name } timezone archived',
+  },
+  parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
   createClient: (config, dependencies) =>
     new AlturClient(new AlturHttp(config, dependencies), alignedPageSize(config, dependencies)),
+  defineGraphQLType: defineAlturType,
+  filterCriteria: {
+    // Archived campaigns are left out of `campaigns` unless asked for, and an event does not say archived.
+    needsCampaign: (filter) => filter.agentId !== null || !filter.includeArchived,
+    matches: (campaign, filter) => {
+      const own = campaign as AlturCampaign;
+      if (filter.agentId !== null && own.agent?.id !== filter.agentId) return false;
+      return filter.includeArchived || !own.archived;
+    },
+  },
+  webhook: (config) => {
+    const secret = webhookSecretOf(config);
+    const key = secret === undefined ? null : decodeAlturWebhookSecret(secret);
+    if (key === null) return null;
+    return {
+      path: '/webhooks/altur',
+      verify: (raw, request) => verifyAlturSignature(raw, request.headers.get(ALTUR_SIGNATURE_HEADER), key),
+      parse: parseAlturDelivery,
+    };
+  },
 };

@@ -1,14 +1,8 @@
 import { z } from 'zod';
-import type {
-  AlturCampaign,
-  CampaignChannel,
-  CampaignCycle,
-  CampaignStatus,
-  DaySchedule,
-  WeeklySchedule,
-} from '../../domain/campaign.js';
+import type { CampaignChannel, CampaignStatus } from '../../domain/campaign.js';
 import { readOptionalInstant } from '../time.js';
 import type { ItemIssue } from '../types.js';
+import type { AlturCampaign, CampaignCycle, DaySchedule, WeeklySchedule } from './campaign.js';
 import {
   type AlturDetailItem,
   type AlturListItem,

@@ -1,10 +1,10 @@
 import type { ProviderConfig } from '../../config.js';
-import type { AuralytikCampaign } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
 import type { QueryParams } from '../../http/upstreamClient.js';
 import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
 import { createTransport, type ProviderTransport } from '../transport.js';
+import type { AuralytikCampaign } from './campaign.js';
 import { mapAuralytikItem } from './mapping.js';
 import { parseAuralytikDetail, parseAuralytikError, parseAuralytikList } from './schemas.js';
 

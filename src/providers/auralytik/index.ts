@@ -7,6 +7,7 @@ import { expressible } from '../planning.js';
 import type { ProviderClient, ProviderModule, ProviderSession, RequestScope } from '../provider.js';
 import { alignedPageSize } from '../transport.js';
 import { AuralytikHttp, type AuralytikListQuery, type AuralytikListResult } from './client.js';
+import { defineAuralytikType } from './graphql.js';
 import { domainChannelToAuralytik, domainStatusToAuralytik } from './mapping.js';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -125,8 +126,25 @@ class AuralytikClient implements ProviderClient {
 
 export const auralytik: ProviderModule = {
   provider: 'AURALYTIK',
-  parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
+  label: 'Auralytik',
   typeName: 'AuralytikCampaign',
+  environment: {
+    prefix: 'AURALYTIK',
+    defaults: {
+      baseUrl: 'https://api.auralytik.com/v1',
+      rateLimitPerSecond: 50,
+      maxConcurrency: 16,
+      // No webhooks: polling is how the gateway learns of its changes.
+      pollIntervalMs: 10_000,
+    },
+  },
+  docs: {
+    statuses: 'Auralytik: Running -> RUNNING, Paused -> PAUSED, Completed -> COMPLETED.',
+    channels: 'Auralytik channelType Voice -> VOICE, WhatsApp -> WHATSAPP.',
+    exampleFields: 'type channelType startDate endDate',
+  },
+  parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
+  defineGraphQLType: defineAuralytikType,
   createClient: (config, dependencies) =>
     new AuralytikClient(new AuralytikHttp(config, dependencies), alignedPageSize(config, dependencies)),
 };

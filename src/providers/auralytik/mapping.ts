@@ -1,12 +1,8 @@
 import { z } from 'zod';
-import type {
-  AuralytikCampaign,
-  AuralytikCampaignType,
-  CampaignChannel,
-  CampaignStatus,
-} from '../../domain/campaign.js';
+import type { CampaignChannel, CampaignStatus } from '../../domain/campaign.js';
 import { readOptionalInstant } from '../time.js';
 import type { ItemIssue } from '../types.js';
+import type { AuralytikCampaign, AuralytikCampaignType } from './campaign.js';
 import { auralytikItemSchema, isRecord, readAuralytikId, readString } from './schemas.js';
 
 export type AuralytikMapResult = { ok: true; campaign: AuralytikCampaign } | { ok: false; issue: ItemIssue };

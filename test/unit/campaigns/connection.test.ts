@@ -8,7 +8,16 @@ import { compareKeys, keyOf } from '../../../src/pagination/order.js';
 import { CursorStream } from '../../../src/streams/cursorStream.js';
 import { KeysetTrust, PageNumberedStream } from '../../../src/streams/pageNumberedStream.js';
 import type { CampaignStream } from '../../../src/streams/stream.js';
-import { at, campaign, FakeCursorApi, FakePageApi, FakeStore, idOf, TIE_ORDER } from '../streams/fakes.js';
+import {
+  at,
+  campaign,
+  FakeCursorApi,
+  FakePageApi,
+  FakeStore,
+  idOf,
+  TIE_ORDER,
+  tieOrder,
+} from '../streams/fakes.js';
 
 const codec = new CursorCodec('test-secret-0123456789');
 
@@ -155,7 +164,7 @@ function oracle(list: readonly Campaign[], edge: Campaign | null, count: number,
     edge === null
       ? list
       : list.filter((item) => {
-          const order = compareKeys(keyOf(item), keyOf(edge), TIE_ORDER[item.provider]);
+          const order = compareKeys(keyOf(item), keyOf(edge), tieOrder(item.provider));
           return backward ? order < 0 : order > 0;
         });
   const taken = backward ? beyond.slice(Math.max(0, beyond.length - count)) : beyond.slice(0, count);

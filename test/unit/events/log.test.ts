@@ -68,6 +68,7 @@ describe('LiveEvents', () => {
     const live = new LiveEvents({
       log,
       clients: [],
+      criteriaOf: () => undefined,
       logger: pino({ level: 'silent' }),
       retentionMs: 1000,
       maxQueue: 2,

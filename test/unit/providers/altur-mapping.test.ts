@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AlturCampaign, CampaignChannel, CampaignStatus } from '../../../src/domain/campaign.js';
+import type { CampaignChannel, CampaignStatus } from '../../../src/domain/campaign.js';
 import { CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES } from '../../../src/domain/campaign.js';
 import { UpstreamBadResponseError } from '../../../src/errors.js';
+import type { AlturCampaign } from '../../../src/providers/altur/campaign.js';
 import {
   alturIntegrationToChannel,
   alturStatusToDomain,

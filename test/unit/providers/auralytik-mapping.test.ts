@@ -1,13 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type {
-  AuralytikCampaign,
-  AuralytikCampaignType,
-  CampaignChannel,
-  CampaignStatus,
-} from '../../../src/domain/campaign.js';
+import type { CampaignChannel, CampaignStatus } from '../../../src/domain/campaign.js';
 import { CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES } from '../../../src/domain/campaign.js';
 import { UpstreamBadResponseError } from '../../../src/errors.js';
+import type { AuralytikCampaign, AuralytikCampaignType } from '../../../src/providers/auralytik/campaign.js';
 import {
   auralytikStatusToDomain,
   domainChannelToAuralytik,

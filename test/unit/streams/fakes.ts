@@ -10,12 +10,19 @@ import {
   isBeyond,
   keyOf,
 } from '../../../src/pagination/order.js';
+import type { AlturCampaign } from '../../../src/providers/altur/campaign.js';
+import type { AuralytikCampaign } from '../../../src/providers/auralytik/campaign.js';
 import type { CursorCall, CursorPage } from '../../../src/streams/cursorStream.js';
 import type { NumberedCall, NumberedPage } from '../../../src/streams/pageNumberedStream.js';
 import type { CampaignStream, StreamHint } from '../../../src/streams/stream.js';
 
 /** The tie orders the two providers really use (see src/providers/{altur,auralytik}/index.ts). */
-export const TIE_ORDER: Record<Provider, IdOrder> = { ALTUR: descendingDecimal, AURALYTIK: descendingText };
+export const TIE_ORDER = { ALTUR: descendingDecimal, AURALYTIK: descendingText } as const;
+
+export function tieOrder(provider: Provider): IdOrder {
+  if (provider === 'ALTUR' || provider === 'AURALYTIK') return TIE_ORDER[provider];
+  throw new Error(`no tie order for ${provider}`);
+}
 
 /** A campaign where only provider, providerId, createdAt (and status, for filters) matter. */
 export function campaign(
@@ -34,7 +41,7 @@ export function campaign(
     createdAt: new Date(createdAtMs),
   };
   if (provider === 'ALTUR') {
-    return {
+    const altur: AlturCampaign = {
       ...common,
       provider,
       agent: null,
@@ -47,8 +54,17 @@ export function campaign(
       firstMessage: null,
       cycle: null,
     };
+    return altur;
   }
-  return { ...common, provider, type: 'VOICE_BOT', channelType: null, startDate: null, endDate: null };
+  const auralytik: AuralytikCampaign = {
+    ...common,
+    provider: 'AURALYTIK',
+    type: 'VOICE_BOT',
+    channelType: null,
+    startDate: null,
+    endDate: null,
+  };
+  return auralytik;
 }
 
 /** `ms` as seconds after a fixed instant, so tables stay readable. */
@@ -96,7 +112,7 @@ export class FakeStore {
 export const idOf = (item: Campaign) => `${item.provider}:${item.providerId}`;
 
 export function byMergedOrder(a: Campaign, b: Campaign): number {
-  return compareKeys(keyOf(a), keyOf(b), TIE_ORDER[a.provider]);
+  return compareKeys(keyOf(a), keyOf(b), tieOrder(a.provider));
 }
 
 export interface FakeApiOptions {
@@ -215,7 +231,7 @@ function positionOf(list: readonly Campaign[], cursor: string, provider: Provide
   ];
   const key = { createdAtMs: ms, provider, providerId: id };
   const index = list.findIndex((item) => {
-    const order = compareKeys(keyOf(item), key, TIE_ORDER[provider]);
+    const order = compareKeys(keyOf(item), key, tieOrder(provider));
     return side === 'a' ? order > 0 : order >= 0;
   });
   return index < 0 ? list.length : index;
@@ -325,7 +341,7 @@ export function oracleRead(
   const beyond =
     boundary === null
       ? list
-      : list.filter((item) => isBeyond(item, boundary, direction, TIE_ORDER[item.provider]));
+      : list.filter((item) => isBeyond(item, boundary, direction, tieOrder(item.provider)));
   const taken =
     direction === 'forward' ? beyond.slice(0, count) : beyond.slice(Math.max(0, beyond.length - count));
   return { ids: taken.map((item) => item.providerId), more: beyond.length > count };
