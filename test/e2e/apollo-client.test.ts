@@ -1,7 +1,7 @@
 import { ApolloClient, gql, HttpLink, InMemoryCache } from '@apollo/client/core/index.js';
 import { relayStylePagination } from '@apollo/client/utilities/index.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { generateAlturDataset, generateAuralytikDataset } from '../../src/simulators/index.js';
+import { generateAlturDataset, generateAuralytikDataset } from '../../tools/simulators/index.js';
 import { type GraphQLResponse, type Harness, startHarness } from '../support/harness.js';
 
 const CAMPAIGNS = gql`

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AlturSimulator, startAlturSimulator } from '../../src/simulators/index.js';
+import { type AlturSimulator, startAlturSimulator } from '../../tools/simulators/index.js';
 import { type GatewayProcess, spawnGateway } from '../support/process.js';
 
 const CLIENT_KEY = 'body-limit-client-key-0123456789';

@@ -6,7 +6,7 @@ import {
   AURALYTIK_STATUSES,
   generateAlturDataset,
   generateAuralytikDataset,
-} from '../../src/simulators/index.js';
+} from '../../tools/simulators/index.js';
 import { type Edge, expectedIds, type Filter, key, PAGE, type Page } from '../support/campaigns.js';
 import { type Harness, startHarness } from '../support/harness.js';
 

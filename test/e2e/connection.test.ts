@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignChannel, CampaignStatus, Provider } from '../../src/domain/campaign.js';
-import { generateAlturDataset, generateAuralytikDataset } from '../../src/simulators/index.js';
+import { generateAlturDataset, generateAuralytikDataset } from '../../tools/simulators/index.js';
 import { type Edge, expectedIds, type Filter, key, PAGE, type Page } from '../support/campaigns.js';
 import { expectNoLeak, type Harness, startHarness } from '../support/harness.js';
 

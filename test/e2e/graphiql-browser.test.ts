@@ -24,7 +24,7 @@ let demo: ChildProcess | undefined;
 let graphiqlUrl = '';
 
 async function startDemo(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/scripts/demo.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tools/scripts/demo.ts'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

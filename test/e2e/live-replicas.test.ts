@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AlturSimulator, startAlturSimulator } from '../../src/simulators/index.js';
+import { type AlturSimulator, startAlturSimulator } from '../../tools/simulators/index.js';
 import { openSse, postWebhook, SUBSCRIPTION, statusChanged, WEBHOOK_SECRET } from '../support/live.js';
 import { type GatewayProcess, spawnGateway } from '../support/process.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../support/redis.js';

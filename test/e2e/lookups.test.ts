@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/globalId.js';
-import { alturCampaign, auralytikCampaign } from '../../src/simulators/index.js';
+import { alturCampaign, auralytikCampaign } from '../../tools/simulators/index.js';
 import { expectNoLeak, type Harness, startHarness } from '../support/harness.js';
 
 const FULL_FIELDS = `

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type AlturSimulator, startAlturSimulator } from '../../src/simulators/index.js';
+import { type AlturSimulator, startAlturSimulator } from '../../tools/simulators/index.js';
 import { type GatewayProcess, spawnGateway } from '../support/process.js';
 
 const CLIENT_KEY = 'production-client-key-0123456789';

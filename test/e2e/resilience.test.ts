@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/globalId.js';
-import { alturCampaign, auralytikCampaign, type FaultRule } from '../../src/simulators/index.js';
+import { alturCampaign, auralytikCampaign, type FaultRule } from '../../tools/simulators/index.js';
 import { expectNoLeak, type Harness, type HarnessOptions, startHarness } from '../support/harness.js';
 
 const ALTUR_ID = encodeGlobalId('AlturCampaign', '777');

@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/globalId.js';
-import { type AlturSimulator, startAlturSimulator } from '../../src/simulators/index.js';
+import { type AlturSimulator, startAlturSimulator } from '../../tools/simulators/index.js';
 import { type GatewayProcess, spawnGateway } from '../support/process.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../support/redis.js';
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { request } from 'undici';
 import { afterEach, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/globalId.js';
-import { alturCampaign, startAlturSimulator } from '../../src/simulators/index.js';
+import { alturCampaign, startAlturSimulator } from '../../tools/simulators/index.js';
 import { spawnGateway } from '../support/process.js';
 
 const children: ChildProcess[] = [];

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CacheOutcome, type FreshnessPolicy, UpstreamCache } from '../../src/cache/upstreamCache.js';
 import type { Provider } from '../../src/domain/campaign.js';
 import type { GetResult, JsonGetter } from '../../src/http/upstreamClient.js';
-import { type AlturSimulator, startAlturSimulator } from '../../src/simulators/index.js';
+import { type AlturSimulator, startAlturSimulator } from '../../tools/simulators/index.js';
 import { type GatewayProcess, spawnGateway } from '../support/process.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../support/redis.js';
 import { FakeUpstream } from '../unit/cache/fakeUpstream.js';

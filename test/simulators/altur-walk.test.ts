@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlturSimulator } from '../../src/simulators/altur.js';
-import { startAlturSimulator } from '../../src/simulators/altur.js';
+import type { AlturSimulator } from '../../tools/simulators/altur.js';
+import { startAlturSimulator } from '../../tools/simulators/altur.js';
 import { arr, get, obj } from './helpers.js';
 
 // Few distinct instants, so ties by created_at are the rule rather than the exception.

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AlturSimulator } from '../../src/simulators/altur.js';
-import { startAlturSimulator } from '../../src/simulators/altur.js';
-import type { AlturCampaignRecord } from '../../src/simulators/data.js';
-import { generateAlturDataset } from '../../src/simulators/data.js';
+import type { AlturSimulator } from '../../tools/simulators/altur.js';
+import { startAlturSimulator } from '../../tools/simulators/altur.js';
+import type { AlturCampaignRecord } from '../../tools/simulators/data.js';
+import { generateAlturDataset } from '../../tools/simulators/data.js';
 import { arr, get, manualClock, obj } from './helpers.js';
 
 const dataset = generateAlturDataset({ count: 95, seed: 7, tieEvery: 4 });

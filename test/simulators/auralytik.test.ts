@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AuralytikSimulator } from '../../src/simulators/auralytik.js';
-import { startAuralytikSimulator } from '../../src/simulators/auralytik.js';
-import type { AuralytikCampaignRecord } from '../../src/simulators/data.js';
-import { generateAuralytikDataset } from '../../src/simulators/data.js';
+import type { AuralytikSimulator } from '../../tools/simulators/auralytik.js';
+import { startAuralytikSimulator } from '../../tools/simulators/auralytik.js';
+import type { AuralytikCampaignRecord } from '../../tools/simulators/data.js';
+import { generateAuralytikDataset } from '../../tools/simulators/data.js';
 import { arr, get, manualClock, obj } from './helpers.js';
 
 const dataset = generateAuralytikDataset({ count: 57, seed: 5, tieEvery: 3 });

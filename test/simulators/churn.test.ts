@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Churn } from '../../src/simulators/churn.js';
-import { churnRequested, startChurn } from '../../src/simulators/churn.js';
-import type { Simulators } from '../../src/simulators/index.js';
-import { startSimulators } from '../../src/simulators/index.js';
+import type { Churn } from '../../tools/simulators/churn.js';
+import { churnRequested, startChurn } from '../../tools/simulators/churn.js';
+import type { Simulators } from '../../tools/simulators/index.js';
+import { startSimulators } from '../../tools/simulators/index.js';
 import { arr, get, obj } from './helpers.js';
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {

@@ -8,7 +8,7 @@ import {
   generateAlturDataset,
   generateAuralytikDataset,
   mulberry32,
-} from '../../src/simulators/data.js';
+} from '../../tools/simulators/data.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 

@@ -1,9 +1,9 @@
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AlturSimulator } from '../../src/simulators/altur.js';
-import { startAlturSimulator } from '../../src/simulators/altur.js';
-import { startAuralytikSimulator } from '../../src/simulators/auralytik.js';
-import { FaultController } from '../../src/simulators/faults.js';
+import type { AlturSimulator } from '../../tools/simulators/altur.js';
+import { startAlturSimulator } from '../../tools/simulators/altur.js';
+import { startAuralytikSimulator } from '../../tools/simulators/auralytik.js';
+import { FaultController } from '../../tools/simulators/faults.js';
 import { arr, get, isRecord, obj } from './helpers.js';
 
 describe('faults on the Altur simulator', () => {

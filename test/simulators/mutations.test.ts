@@ -1,11 +1,11 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AlturSimulator } from '../../src/simulators/altur.js';
-import { startAlturSimulator } from '../../src/simulators/altur.js';
-import type { AuralytikSimulator } from '../../src/simulators/auralytik.js';
-import { startAuralytikSimulator } from '../../src/simulators/auralytik.js';
-import type { CampaignChange } from '../../src/simulators/changes.js';
-import type { AlturCampaignRecord, AuralytikCampaignRecord } from '../../src/simulators/data.js';
-import { generateAlturDataset, generateAuralytikDataset } from '../../src/simulators/data.js';
+import type { AlturSimulator } from '../../tools/simulators/altur.js';
+import { startAlturSimulator } from '../../tools/simulators/altur.js';
+import type { AuralytikSimulator } from '../../tools/simulators/auralytik.js';
+import { startAuralytikSimulator } from '../../tools/simulators/auralytik.js';
+import type { CampaignChange } from '../../tools/simulators/changes.js';
+import type { AlturCampaignRecord, AuralytikCampaignRecord } from '../../tools/simulators/data.js';
+import { generateAlturDataset, generateAuralytikDataset } from '../../tools/simulators/data.js';
 import { arr, get, manualClock, obj } from './helpers.js';
 
 // A clock before every generated campaign (they span 2024-01-01 .. 2026-11-20), so a default create

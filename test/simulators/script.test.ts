@@ -4,9 +4,9 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { get, obj } from './helpers.js';
 
-describe('src/scripts/simulators.ts', () => {
+describe('tools/scripts/simulators.ts', () => {
   it('prints one JSON line with both URLs and keys, serves, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/scripts/simulators.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/scripts/simulators.ts'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ALTUR_SIM_PORT: '0', AURALYTIK_SIM_PORT: '0', DEMO_CHANGES: '' },
     });
@@ -38,7 +38,7 @@ describe('src/scripts/simulators.ts', () => {
   });
 
   it('refuses a DEMO_CHANGES value it does not know, naming the variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/scripts/simulators.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/scripts/simulators.ts'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ALTUR_SIM_PORT: '0', AURALYTIK_SIM_PORT: '0', DEMO_CHANGES: 'sometimes' },
     });

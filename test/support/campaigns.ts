@@ -1,5 +1,5 @@
 import type { CampaignChannel, CampaignStatus, Provider } from '../../src/domain/campaign.js';
-import type { AlturCampaignRecord, AuralytikCampaignRecord } from '../../src/simulators/index.js';
+import type { AlturCampaignRecord, AuralytikCampaignRecord } from '../../tools/simulators/index.js';
 
 // What the connection tests share: the page query, its types, and the campaigns a filter must return,
 // computed from the simulators' records independently of the gateway.

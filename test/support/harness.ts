@@ -16,7 +16,7 @@ import {
   type AuralytikSimulatorOptions,
   startAlturSimulator,
   startAuralytikSimulator,
-} from '../../src/simulators/index.js';
+} from '../../tools/simulators/index.js';
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
   status: number;

@@ -11,7 +11,7 @@ import {
   type AuralytikSimulator,
   startAlturSimulator,
   startAuralytikSimulator,
-} from '../../src/simulators/index.js';
+} from '../../tools/simulators/index.js';
 
 export const WEBHOOK_SECRET = randomBytes(32).toString('base64');
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { z } from 'zod';
-import { mulberry32 } from '../../src/simulators/data.js';
+import { mulberry32 } from '../simulators/data.js';
 import { campaignKey } from './report.js';
 
 // Simulated people: each walks the merged `campaigns` connection a page at a time with think time, as a

@@ -1,15 +1,15 @@
 import { createServer, type ServerResponse } from 'node:http';
-import type { RequestLog } from '../../src/simulators/index.js';
-import { ALTUR_RATE_LIMIT, startSimulators } from '../../src/simulators/index.js';
+import type { RequestLog } from '../simulators/index.js';
+import { ALTUR_RATE_LIMIT, startSimulators } from '../simulators/index.js';
 import type { CreatedCampaign, ProviderStats, SimulatorStats } from './protocol.js';
 
 // The provider simulators for `npm run bench:quota`, in their own process so that their CPU does not
-// share an event loop with the simulated people. Unlike `src/scripts/simulators.ts` it creates campaigns
+// share an event loop with the simulated people. Unlike `tools/scripts/simulators.ts` it creates campaigns
 // while the bench runs and answers a small control API on loopback:
 //   POST /start  forget earlier requests and creations, start creating campaigns at both providers' heads
 //   POST /stop   stop creating
 //   GET  /stats  requests each provider received since /start (by status) and every campaign created
-// stdout carries exactly one JSON line (URLs, keys, control URL), like src/scripts/simulators.ts.
+// stdout carries exactly one JSON line (URLs, keys, control URL), like tools/scripts/simulators.ts.
 //
 // Environment (all optional):
 //   ALTUR_SIM_PORT, AURALYTIK_SIM_PORT   ports of the simulators (default: any free port)

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CampaignChannel } from '../../../src/domain/campaign.js';
 import { mapAlturItem, mapAlturItems, mapAlturItemWithZod } from '../../../src/providers/altur/mapping.js';
 import { alturListItemSchema } from '../../../src/providers/altur/schemas.js';
-import { generateAlturDataset } from '../../../src/simulators/data.js';
+import { generateAlturDataset } from '../../../tools/simulators/data.js';
 import { mostly, oddValue, rawItem, timestamp } from './drift.js';
 
 // mapAlturItem reads well-formed items without zod; these check it gives exactly what the zod path gives,

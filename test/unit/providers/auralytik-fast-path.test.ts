@@ -6,7 +6,7 @@ import {
   mapAuralytikItemWithZod,
 } from '../../../src/providers/auralytik/mapping.js';
 import { auralytikItemSchema } from '../../../src/providers/auralytik/schemas.js';
-import { generateAuralytikDataset } from '../../../src/simulators/data.js';
+import { generateAuralytikDataset } from '../../../tools/simulators/data.js';
 import { mostly, rawItem, timestamp } from './drift.js';
 
 // mapAuralytikItem reads well-formed items without zod; these check it gives exactly what the zod path

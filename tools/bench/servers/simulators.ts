@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeOnStopSignal } from '../../../src/scripts/stopSignals.js';
-import { type RequestLog, startSimulators } from '../../../src/simulators/index.js';
+import { closeOnStopSignal } from '../../scripts/stopSignals.js';
+import { type RequestLog, startSimulators } from '../../simulators/index.js';
 import { alturListQuery, auralytikListQuery, INSTANTS, PAGE, spreadInstants } from '../traffic.js';
 
 // The providers for `npm run bench`, in a process of their own so their CPU is measured apart from the

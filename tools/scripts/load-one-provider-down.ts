@@ -2,13 +2,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { request } from 'undici';
-import { createApp } from '../app.js';
-import { createProviderClients } from '../providers/registry.js';
+import { createApp } from '../../src/app.js';
+import { createProviderClients } from '../../src/providers/registry.js';
 import { startSimulators } from '../simulators/index.js';
 
 // A bounded loopback load run with Auralytik down for its whole length: how fast does the gateway keep
 // answering with Altur's data, and what does the breaker do? Prints one JSON line of figures.
-// Usage: npx tsx src/scripts/load-one-provider-down.ts [seconds=5] [concurrency=10]
+// Usage: npx tsx tools/scripts/load-one-provider-down.ts [seconds=5] [concurrency=10]
 
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 10);

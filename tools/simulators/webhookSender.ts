@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { signAlturPayload } from '../providers/altur/webhooks.js';
+import { signAlturPayload } from '../../src/providers/altur/webhooks.js';
 import type { AlturSimulator } from './altur.js';
 
 export interface WebhookSenderOptions {

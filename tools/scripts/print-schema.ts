@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { printGatewaySchema } from '../schema/index.js';
+import { printGatewaySchema } from '../../src/schema/index.js';
 
 const target = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 writeFileSync(target, printGatewaySchema());

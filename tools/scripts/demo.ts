@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { pino } from 'pino';
-import { loadConfig } from '../config.js';
-import { createGateway } from '../gateway.js';
+import { loadConfig } from '../../src/config.js';
+import { createGateway } from '../../src/gateway.js';
 import {
   churnNotice,
   churnRequested,
