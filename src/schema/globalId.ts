@@ -1,4 +1,3 @@
-import type { Provider } from '../domain/campaign.js';
 import { BadUserInputError } from '../errors.js';
 
 /**
@@ -32,10 +31,4 @@ export function malformedId(argument: string): BadUserInputError {
     `\`${argument}\` is not a campaign id issued by this gateway. Use the \`id\` field of a campaign, unchanged.`,
     { argument },
   );
-}
-
-export interface ProviderIdResolver {
-  /** The provider for a type name, or null for a type this gateway does not serve. */
-  providerOf(typeName: string): Provider | null;
-  typeNameOf(provider: Provider): string;
 }

@@ -234,34 +234,3 @@ export function parseAlturDetail(body: unknown): unknown {
   if (!parsed.success) throw badResponse('campaign detail', parsed.error);
   return parsed.data.campaign;
 }
-
-const MAX_ERROR_MESSAGE = 200;
-
-const alturErrorText = z.string().min(1);
-/** Altur's error bodies are undocumented; `detail` may also be a FastAPI-style list of `{msg}`. */
-export const alturErrorSchema = z.object({
-  detail: z
-    .union([alturErrorText, z.array(z.object({ msg: alturErrorText })).min(1)])
-    .optional()
-    .catch(undefined),
-  message: alturErrorText.optional().catch(undefined),
-  error: z
-    .union([alturErrorText, z.object({ message: alturErrorText })])
-    .optional()
-    .catch(undefined),
-});
-
-/** The human-readable part of an Altur error body, for logs. Never throws. */
-export function parseAlturError(body: unknown): { message: string | null } {
-  const parsed = alturErrorSchema.safeParse(body);
-  if (!parsed.success) return { message: null };
-  const { detail, message, error } = parsed.data;
-  let text: string | undefined;
-  if (typeof detail === 'string') text = detail;
-  else if (detail !== undefined) text = detail.map((entry) => entry.msg).join('; ');
-  else if (message !== undefined) text = message;
-  else if (typeof error === 'string') text = error;
-  else text = error?.message;
-  if (text === undefined) return { message: null };
-  return { message: text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}…` : text };
-}

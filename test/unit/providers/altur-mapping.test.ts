@@ -13,7 +13,7 @@ import {
   mapAlturItem,
   mapAlturItems,
 } from '../../../src/providers/altur/mapping.js';
-import { parseAlturDetail, parseAlturError, parseAlturList } from '../../../src/providers/altur/schemas.js';
+import { parseAlturDetail, parseAlturList } from '../../../src/providers/altur/schemas.js';
 
 const day = (startTime: string, endTime: string, active: boolean) => ({ startTime, endTime, active });
 
@@ -476,29 +476,6 @@ describe('parseAlturDetail', () => {
   });
 });
 
-describe('parseAlturError', () => {
-  it.each([
-    [{ detail: 'Campaign not found' }, 'Campaign not found'],
-    [
-      { detail: [{ loc: ['query', 'pageSize'], msg: 'too big' }, { msg: 'bad cursor' }] },
-      'too big; bad cursor',
-    ],
-    [{ message: 'Invalid API key' }, 'Invalid API key'],
-    [{ error: 'rate limited' }, 'rate limited'],
-    [{ error: { message: 'boom' } }, 'boom'],
-    [{ detail: 5, message: 'fallback' }, 'fallback'],
-    [{}, null],
-    ['plain text', null],
-    [null, null],
-  ])('reads %j', (body, message) => {
-    expect(parseAlturError(body)).toEqual({ message });
-  });
-
-  it('cuts long messages', () => {
-    expect(parseAlturError({ detail: 'x'.repeat(10_000) }).message?.length).toBeLessThanOrEqual(201);
-  });
-});
-
 describe('Altur enum maps', () => {
   it('round-trips every status Altur can filter by', () => {
     for (const status of CAMPAIGN_STATUSES) {
@@ -559,7 +536,6 @@ describe('robustness', () => {
             expect(error).toBeInstanceOf(UpstreamBadResponseError);
           }
         }
-        parseAlturError(value);
       }),
     );
   });
