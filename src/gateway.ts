@@ -1,11 +1,14 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import type { Dispatcher } from 'undici';
 import { type App, createApp } from './app.js';
 import { UpstreamCache } from './cache/upstreamCache.js';
 import type { Config } from './config.js';
+import type { Provider } from './domain/campaign.js';
 import { createLiveEvents, type LiveEventsSetup } from './events/index.js';
 import { serveWebSockets } from './events/websocket.js';
+import type { BreakerOptions, BreakerState, RetryOptions } from './http/resilience.js';
 import { RATE_WINDOW_MS } from './http/upstreamClient.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ProviderClient } from './providers/provider.js';
@@ -29,11 +32,41 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Everything `main` and the demo serve, wired from one configuration. */
+/**
+ * What a caller may set beside the configuration: things no environment variable expresses. `main` passes
+ * only its shutdown flag; tests and tools pass the rest. Left out, each is what production runs.
+ */
+export interface GatewayOverrides {
+  /**
+   * True once shutdown began: /readyz then answers 503 so the load balancer stops sending traffic.
+   * @default () => false
+   */
+  isShuttingDown?: () => boolean;
+  /**
+   * What every provider transport sends its requests through (a proxy agent, a recording dispatcher); it
+   * is the caller's to close.
+   * @default a keep-alive undici Pool per provider origin, closed with the gateway
+   */
+  dispatcher?: Dispatcher;
+  /**
+   * Upstream retries: attempts, backoff, and the retry budget.
+   * @default DEFAULT_RETRY (src/http/resilience.ts)
+   */
+  retry?: RetryOptions;
+  /**
+   * Each provider's circuit breaker.
+   * @default DEFAULT_BREAKER (src/http/resilience.ts): open after 5 consecutive failures, half-open after 5 s
+   */
+  breaker?: BreakerOptions;
+  /** Told of every circuit change, after the gateway has logged it. */
+  onBreakerChange?: (provider: Provider, state: BreakerState) => void;
+}
+
+/** Everything `main`, the demo, the tests and the tools serve, wired from one configuration. */
 export async function createGateway(
   config: Config,
   logger: Logger,
-  extras: { isShuttingDown?: () => boolean } = {},
+  overrides: GatewayOverrides = {},
 ): Promise<Gateway> {
   const stopTracing =
     config.tracesEndpoint === undefined
@@ -62,15 +95,21 @@ export async function createGateway(
           onLookup: (provider, outcome) => metrics.upstreamCacheLookup(provider, outcome),
         });
   if (cache !== undefined) metrics.watchUpstreamCache(() => cache.sizeBytes);
+  const { dispatcher, retry, breaker } = overrides;
   const clients = createProviderClients(config.providers, {
     ...config.upstream,
     ...(cache === undefined ? {} : { cache }),
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+    ...(retry === undefined ? {} : { retry }),
+    ...(breaker === undefined ? {} : { breaker }),
     observer: metrics.upstream,
-    onBreakerChange: (provider, state) =>
+    onBreakerChange: (provider, state) => {
       logger[state === 'closed' ? 'info' : 'warn'](
         { provider, breaker: state },
         `${provider} circuit ${state}`,
-      ),
+      );
+      overrides.onBreakerChange?.(provider, state);
+    },
     ...(sharedRates === undefined
       ? {}
       : { sharedRateLimit: (provider, limit) => sharedRates.forProvider(provider, limit) }),
@@ -101,7 +140,7 @@ export async function createGateway(
     tracing: stopTracing !== undefined,
     requestDeadlineMs: config.requestDeadlineMs,
     cursorSecret: config.cursorSecret,
-    ...(extras.isShuttingDown === undefined ? {} : { isShuttingDown: extras.isShuttingDown }),
+    ...(overrides.isShuttingDown === undefined ? {} : { isShuttingDown: overrides.isShuttingDown }),
     ...(config.responseCacheTtlMs === 0
       ? {}
       : {

@@ -59,7 +59,7 @@ beforeAll(async () => {
     },
     auralytik: { dataset: [auralytikRecord], detailShape: 'wrapped' },
     // These tests check how each failure maps, one after another; the breaker has its own tests.
-    dependencies: { breaker: { consecutiveFailures: 1000, halfOpenAfterMs: 1000 } },
+    overrides: { breaker: { consecutiveFailures: 1000, halfOpenAfterMs: 1000 } },
   });
 });
 afterAll(() => harness.close());

@@ -130,7 +130,7 @@ describe('a failing provider', () => {
 
   it('opens the circuit in a persistent outage: 20 requests cost fewer than 20 attempts, later ones answer fast', async () => {
     const gateway = await start({
-      dependencies: { breaker: { consecutiveFailures: 5, halfOpenAfterMs: 800 } },
+      overrides: { breaker: { consecutiveFailures: 5, halfOpenAfterMs: 800 } },
     });
     gateway.altur.faults.add({ route: 'detail', status: 503 });
     const elapsed: number[] = [];
@@ -261,7 +261,7 @@ describe('schema drift in a list page', () => {
 describe('readiness', () => {
   it('reports each provider breaker state on /readyz', async () => {
     const gateway = await start({
-      dependencies: { breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } },
+      overrides: { breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } },
     });
     const ready = await fetch(gateway.url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(200);

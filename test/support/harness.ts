@@ -1,14 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { request } from 'undici';
-import { createApp } from '../../src/app.js';
-import { type FreshnessPolicy, UpstreamCache } from '../../src/cache/upstreamCache.js';
-import type { ProviderConfig, SecurityConfig } from '../../src/config.js';
+import { DEVELOPMENT_SECURITY } from '../../src/app.js';
+import type { FreshnessPolicy } from '../../src/cache/upstreamCache.js';
+import type { Config, ProviderConfig, SecurityConfig } from '../../src/config.js';
 import type { Provider } from '../../src/domain/campaign.js';
-import { createMetrics } from '../../src/observability/metrics.js';
-import type { ProviderDependencies } from '../../src/providers/provider.js';
-import { createProviderClients } from '../../src/providers/registry.js';
+import { createGateway, type GatewayOverrides } from '../../src/gateway.js';
 import {
   type AlturSimulator,
   type AlturSimulatorOptions,
@@ -32,7 +31,8 @@ export interface HarnessOptions {
   timeoutMs?: number;
   alturRateLimitPerSecond?: number;
   requestDeadlineMs?: number;
-  dependencies?: Pick<ProviderDependencies, 'retry' | 'breaker'>;
+  /** Passed to createGateway as they are (retry and breaker settings, a dispatcher). */
+  overrides?: GatewayOverrides;
   security?: Partial<SecurityConfig>;
   graphiql?: boolean;
   responseCacheTtlMs?: number;
@@ -41,71 +41,19 @@ export interface HarnessOptions {
 }
 
 /**
- * Real simulators on loopback, real provider clients over undici, and the gateway served on port 0:
+ * Real simulators on loopback, and the gateway built by createGateway, as main.ts builds it, served on port 0:
  * `query` goes over real HTTP, `fetch` calls the yoga app in-process.
  */
 export async function startHarness(options: HarnessOptions = {}) {
-  const providers = options.providers ?? ['ALTUR', 'AURALYTIK'];
   const altur: AlturSimulator = await startAlturSimulator({
     rateLimit: { limit: 12, windowMs: 1000 },
     ...options.altur,
   });
   const auralytik: AuralytikSimulator = await startAuralytikSimulator(options.auralytik ?? {});
-  const configs: ProviderConfig[] = [];
-  if (providers.includes('ALTUR')) {
-    configs.push({
-      provider: 'ALTUR',
-      apiKey: altur.apiKey,
-      baseUrl: altur.url,
-      rateLimitPerSecond: options.alturRateLimitPerSecond ?? 12,
-      maxConcurrency: 8,
-      pollIntervalMs: 0,
-      settings: {},
-    });
-  }
-  if (providers.includes('AURALYTIK')) {
-    configs.push({
-      provider: 'AURALYTIK',
-      apiKey: auralytik.apiKey,
-      baseUrl: auralytik.url,
-      rateLimitPerSecond: 200,
-      maxConcurrency: 16,
-      pollIntervalMs: 0,
-      settings: {},
-    });
-  }
-  const metrics = createMetrics();
-  const cache =
-    options.upstreamCache === undefined
-      ? undefined
-      : new UpstreamCache({
-          maxBytes: 16 * 1024 * 1024,
-          onLookup: (provider, outcome) => metrics.upstreamCacheLookup(provider, outcome),
-        });
-  if (options.upstreamCache !== undefined) {
-    for (const config of configs) config.freshness = options.upstreamCache;
-  }
-  const clients = createProviderClients(configs, {
-    ...(cache === undefined ? {} : { cache }),
-    timeoutMs: options.timeoutMs ?? 5000,
-    maxBodyBytes: 1024 * 1024,
-    observer: metrics.upstream,
-    ...options.dependencies,
-  });
-  metrics.watchBreakers(clients);
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  const app = createApp({
-    clients,
-    logger,
-    metrics,
-    requestDeadlineMs: options.requestDeadlineMs ?? 8000,
-    ...(options.security === undefined ? {} : { security: options.security }),
-    ...(options.graphiql === undefined ? {} : { graphiql: options.graphiql }),
-    ...(options.responseCacheTtlMs === undefined
-      ? {}
-      : { responseCache: { ttlMs: options.responseCacheTtlMs, metrics } }),
-  });
+  const gateway = await createGateway(harnessConfig(options, altur, auralytik), logger, options.overrides);
+  const { app } = gateway;
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -128,25 +76,88 @@ export async function startHarness(options: HarnessOptions = {}) {
   async function close() {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    await Promise.all(clients.map((client) => client.close()));
+    await gateway.close();
     await Promise.all([altur.close(), auralytik.close()]);
   }
 
   return {
     app,
-    cache,
+    cache: gateway.cache,
     url,
     altur,
     auralytik,
     query,
     close,
     logLines,
-    metrics,
+    metrics: gateway.metrics,
     secrets: [altur.apiKey, auralytik.apiKey],
   };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/**
+ * The harness's gateway configuration. Security starts from DEVELOPMENT_SECURITY (open, no client rate limit)
+ * and the upstream cache is off unless asked for. Nothing is polled: a poller's calls would add to the
+ * provider calls the tests count.
+ */
+function harnessConfig(
+  options: HarnessOptions,
+  altur: AlturSimulator,
+  auralytik: AuralytikSimulator,
+): Config {
+  const enabled = options.providers ?? ['ALTUR', 'AURALYTIK'];
+  const freshness = options.upstreamCache === undefined ? {} : { freshness: options.upstreamCache };
+  const providers: ProviderConfig[] = [];
+  if (enabled.includes('ALTUR')) {
+    providers.push({
+      provider: 'ALTUR',
+      apiKey: altur.apiKey,
+      baseUrl: altur.url,
+      rateLimitPerSecond: options.alturRateLimitPerSecond ?? 12,
+      maxConcurrency: 8,
+      pollIntervalMs: 0,
+      settings: {},
+      ...freshness,
+    });
+  }
+  if (enabled.includes('AURALYTIK')) {
+    providers.push({
+      provider: 'AURALYTIK',
+      apiKey: auralytik.apiKey,
+      baseUrl: auralytik.url,
+      rateLimitPerSecond: 200,
+      maxConcurrency: 16,
+      pollIntervalMs: 0,
+      settings: {},
+      ...freshness,
+    });
+  }
+  return {
+    env: 'test',
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'debug',
+    upstream: { timeoutMs: options.timeoutMs ?? 5000, maxBodyBytes: 1024 * 1024 },
+    upstreamCacheMaxBytes: options.upstreamCache === undefined ? 0 : 16 * 1024 * 1024,
+    requestDeadlineMs: options.requestDeadlineMs ?? 8000,
+    providers,
+    graphiql: options.graphiql ?? true,
+    security: { ...DEVELOPMENT_SECURITY, ...options.security },
+    tracesEndpoint: undefined,
+    responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
+    redis: undefined,
+    // A secret per harness, so a cursor from one harness is foreign to the next.
+    cursorSecret: randomBytes(32).toString('base64url'),
+    events: {
+      webhookMaxBodyBytes: 64 * 1024,
+      retention: { maxAgeMs: 24 * 60 * 60 * 1000, maxCount: 10_000 },
+      maxSubscriptionsPerClient: 10,
+      subscriptionQueueMax: 1000,
+      keepAliveMs: 12_000,
+    },
+  };
+}
 
 /** Nothing internal in a response: no provider key, no upstream URL, no stack. */
 export function expectNoLeak(harness: Harness, text: string) {
