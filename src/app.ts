@@ -20,6 +20,7 @@ import { CsrfPreventedError, NotFoundError } from './errors.js';
 import type { Metrics } from './observability/metrics.js';
 import { useOperationTracing, useRequestTelemetry } from './observability/telemetry.js';
 import { CursorCodec } from './pagination/cursor.js';
+import { useRequestInfo } from './plugins/requestInfo.js';
 import type { ProviderClient } from './providers/provider.js';
 import type { RedisState } from './scaleout/redis.js';
 import { schema } from './schema/index.js';
@@ -110,9 +111,12 @@ export function createApp(options: AppOptions) {
     | Plugin<GatewayContext & Record<string, unknown>>
     | ReturnType<typeof useGraphQlJit>
   )[] = [
+    // Request info is recorded in yoga's request instrumentation, ahead of every onRequest below wherever
+    // this line stands; what the plugins read and write there does not depend on this list's order.
+    useRequestInfo({ graphqlEndpoint: GRAPHQL_ENDPOINT }),
     ...(options.live?.intake ?? []),
     useKnownRoutesOnly([GRAPHQL_ENDPOINT, '/healthz', '/readyz', '/metrics']),
-    useRequestTelemetry({ graphqlEndpoint: GRAPHQL_ENDPOINT, logger, metrics }),
+    useRequestTelemetry({ logger, metrics }),
     // Each document compiled once to a function (and a result serialiser), instead of graphql-js walking
     // the AST for every one of a page's 100 items.
     useGraphQlJit(),

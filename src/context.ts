@@ -3,9 +3,9 @@ import type { Provider } from './domain/campaign.js';
 import { UpstreamBadResponseError } from './errors.js';
 import type { LiveContext } from './events/livePlugin.js';
 import type { CursorCodec } from './pagination/cursor.js';
+import { requestInfo } from './plugins/requestInfo.js';
 import type { ProviderClient, ProviderSession } from './providers/provider.js';
 import type { ItemIssue } from './providers/types.js';
-import { requestInfo } from './requestInfo.js';
 
 /** Per GraphQL request: its own loaders (never shared across requests), its id, and its partial errors. */
 export interface GatewayContext {

@@ -3,7 +3,7 @@ import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../observability/metrics.js';
-import { requestInfo } from '../requestInfo.js';
+import { clientIdentity } from '../plugins/requestInfo.js';
 
 export interface ResponseCacheOptions {
   ttlMs: number;
@@ -25,7 +25,7 @@ export function useGatewayResponseCache(options: ResponseCacheOptions): Plugin {
     options.redis === undefined ? createInMemoryCache({ max: MEMORY_ENTRIES }) : redisCache(options.redis);
   return useResponseCache({
     ttl: options.ttlMs,
-    session: (request) => requestInfo(request).credential ?? 'anonymous',
+    session: (request) => clientIdentity(request).credential ?? 'anonymous',
     cache: counted(store, options.metrics),
     // No mutations exist, so nothing to invalidate by entity; the TTL alone ages entries.
     invalidateViaMutation: false,

@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { requestInfo } from '../requestInfo.js';
+import { clientIdentity } from '../plugins/requestInfo.js';
 import type { LiveEvents } from './live.js';
 
 /** What the subscription resolvers read from a request's context. */
@@ -38,7 +38,7 @@ export function useLiveEvents(options: LiveEventsPluginOptions): Plugin<{ live?:
       extendContext({
         live: {
           events: options.events,
-          client: requestInfo(request).client,
+          client: clientIdentity(request).client,
           lastEventId: request.headers.get('last-event-id'),
           signal: request.signal,
           delivered: null,

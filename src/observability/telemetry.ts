@@ -1,38 +1,31 @@
 import { type ExecutionResult, getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { requestInfo, trackedRequestInfo } from '../requestInfo.js';
+import { recordErrorCode, recordOperationName, trackedRequestInfo } from '../plugins/requestInfo.js';
 import type { Metrics } from './metrics.js';
 import { tracer } from './tracing.js';
 
 const MAX_LOGGED_OPERATION_NAME = 100;
 
 /**
- * One JSON log line and one set of metrics per GraphQL request, and the request id echoed back so a client
- * can quote it. The id is the caller's x-request-id when it is safe to log, and it travels upstream too.
+ * One JSON log line and one set of metrics per GraphQL request (those useRequestInfo records: a health probe
+ * gets no log line or latency sample), and the request id echoed back so a client can quote it. The id is the
+ * caller's x-request-id when it is safe to log, and it travels upstream too.
  */
-export function useRequestTelemetry(options: {
-  graphqlEndpoint: string;
-  logger: Logger;
-  metrics: Metrics | undefined;
-}): Plugin {
+export function useRequestTelemetry(options: { logger: Logger; metrics: Metrics | undefined }): Plugin {
   const { logger, metrics } = options;
   return {
-    // Only GraphQL requests are tracked: a health probe gets no id, log line or latency sample.
-    onRequest({ request, url }) {
-      if (url.pathname === options.graphqlEndpoint) requestInfo(request);
-    },
     onExecute({ args }) {
       const name = getOperationAST(args.document, args.operationName)?.name?.value;
       if (name !== undefined) {
-        requestInfo(args.contextValue.request).operationName = name.slice(0, MAX_LOGGED_OPERATION_NAME);
+        recordOperationName(args.contextValue.request, name.slice(0, MAX_LOGGED_OPERATION_NAME));
       }
     },
     onResultProcess({ request, result }) {
       if (isAsyncIterable(result)) return;
-      const codes = requestInfo(request).errorCodes;
       for (const single of Array.isArray(result) ? result : [result]) {
-        for (const error of (single as ExecutionResult).errors ?? []) codes.push(errorCode(error));
+        for (const error of (single as ExecutionResult).errors ?? [])
+          recordErrorCode(request, errorCode(error));
       }
     },
     onResponse({ request, response }) {
@@ -48,7 +41,8 @@ export function useRequestTelemetry(options: {
           status: response.status,
           durationMs: Math.round(durationMs * 10) / 10,
           operationName: info.operationName,
-          client: info.client,
+          // A request answered before client access ran (a CORS preflight) has no identity.
+          client: info.identity?.client ?? 'addr:unknown',
           ...(info.errorCodes.length > 0 ? { errors: [...new Set(info.errorCodes)] } : {}),
         },
         'graphql request',
@@ -72,9 +66,13 @@ export function useOperationTracing(): Plugin {
           try {
             await wrapped();
           } finally {
-            const info = requestInfo(request);
-            if (info.operationName !== null) span.setAttribute('graphql.operation.name', info.operationName);
-            span.setAttribute('gateway.request_id', info.id);
+            // Tracing never fails a request: an operation without info is only a span with fewer attributes.
+            const info = trackedRequestInfo(request);
+            if (info !== undefined) {
+              if (info.operationName !== null)
+                span.setAttribute('graphql.operation.name', info.operationName);
+              span.setAttribute('gateway.request_id', info.id);
+            }
             span.end();
           }
         }),

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ClientRateLimitedError, type GatewayError, UnauthenticatedError } from '../errors.js';
-import { requestInfo } from '../requestInfo.js';
+import { type ClientIdentity, identifyClient } from '../plugins/requestInfo.js';
 import { createJwtVerifier, type JwtConfig, looksLikeJwt } from './jwt.js';
 import { rejectRequest } from './reject.js';
 
@@ -42,32 +42,35 @@ export function useClientAccess(options: ClientAccessOptions): Plugin {
   return {
     async onRequest({ request, serverContext, url, endResponse }) {
       if (url.pathname !== options.graphqlEndpoint) return;
-      const info = requestInfo(request);
       const credential = bearerCredential(request.headers.get('authorization'));
-      let authenticated = false;
+      let identity: ClientIdentity | null = null;
       let refusal: GatewayError | null = null;
       const digest = credential === null ? null : sha256(credential);
       if (digest !== null && matchesAny(digest, keyDigests)) {
-        authenticated = true;
-        info.credential = digest.toString('hex');
-        info.client = `key:${info.credential.slice(0, 16)}`;
+        const hex = digest.toString('hex');
+        identity = { client: `key:${hex.slice(0, 16)}`, credential: hex };
       } else if (credential !== null && jwt !== null && looksLikeJwt(credential)) {
         const outcome = await jwt.verify(credential);
         if (outcome.ok) {
-          authenticated = true;
-          const subject = outcome.subject.slice(0, MAX_SUBJECT_LENGTH);
-          // The subject, not the token, scopes the response cache: a token refreshed keeps its user's entries.
-          info.credential = sha256(`jwt:${outcome.subject}`).toString('hex');
-          info.client = `jwt:${subject}`;
+          identity = {
+            client: `jwt:${outcome.subject.slice(0, MAX_SUBJECT_LENGTH)}`,
+            // The subject, not the token, scopes the response cache: a token refreshed keeps its user's entries.
+            credential: sha256(`jwt:${outcome.subject}`).toString('hex'),
+          };
         } else {
           refusal = outcome.error;
         }
       }
-      if (!authenticated) info.client = `addr:${clientAddress(request, serverContext, options.trustProxy)}`;
+      const authenticated = identity !== null;
+      identity ??= {
+        client: `addr:${clientAddress(request, serverContext, options.trustProxy)}`,
+        credential: null,
+      };
+      identifyClient(request, identity);
 
       if (limiter !== null) {
         try {
-          await limiter.consume(info.client);
+          await limiter.consume(identity.client);
         } catch (rejection) {
           // Anything but a verdict (the shared store failing) must not turn clients away.
           if (rejection instanceof RateLimiterRes) {

@@ -1,5 +1,5 @@
 import type { GraphQLError } from 'graphql';
-import { trackedRequestInfo } from '../requestInfo.js';
+import { recordErrorCode } from '../plugins/requestInfo.js';
 
 /**
  * The response for a request refused before yoga parses it (auth, rate limit, size), shaped like any GraphQL
@@ -8,7 +8,7 @@ import { trackedRequestInfo } from '../requestInfo.js';
 export function rejectRequest(request: Request, error: GraphQLError): Response {
   const http = error.extensions.http as { status?: number; headers?: Record<string, string> } | undefined;
   const { http: _transportOnly, ...extensions } = error.extensions;
-  if (typeof extensions.code === 'string') trackedRequestInfo(request)?.errorCodes.push(extensions.code);
+  if (typeof extensions.code === 'string') recordErrorCode(request, extensions.code);
   return Response.json(
     { errors: [{ message: error.message, extensions }] },
     { status: http?.status ?? 400, headers: http?.headers ?? {} },
