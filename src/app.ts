@@ -1,32 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError } from 'graphql';
-import {
-  type CORSOptions,
-  createYoga,
-  type GraphiQLOptions,
-  isAsyncIterable,
-  type Plugin,
-  useReadinessCheck,
-} from 'graphql-yoga';
+import { type CORSOptions, createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { type ResponseCacheOptions, useGatewayResponseCache } from './cache/responseCache.js';
 import { DEFAULT_OPERATION_LIMITS, type SecurityConfig } from './config.js';
 import { createContext, type GatewayContext } from './context.js';
-import { CsrfPreventedError, NotFoundError } from './errors.js';
 import type { Metrics } from './observability/metrics.js';
 import { useOperationTracing, useRequestTelemetry } from './observability/telemetry.js';
 import { CursorCodec } from './pagination/cursor.js';
-import { useRequestInfo } from './plugins/requestInfo.js';
+import { useCsrfPrevention } from './plugins/csrfPrevention.js';
+import { useKnownRoutesOnly } from './plugins/knownRoutes.js';
+import { DEFAULT_METRICS_PATH, useMetricsEndpoint } from './plugins/metricsEndpoint.js';
+import { usePartialErrors } from './plugins/partialErrors.js';
+import { DEFAULT_READINESS_ENDPOINT, useReadiness } from './plugins/readiness.js';
+import { DEFAULT_GRAPHQL_ENDPOINT, useRequestInfo } from './plugins/requestInfo.js';
 import type { ProviderClient } from './providers/provider.js';
 import type { RedisState } from './scaleout/redis.js';
 import { schema } from './schema/index.js';
 import { useClientAccess } from './security/clientAccess.js';
 import { useOperationLimits } from './security/limits.js';
-import { rejectRequest } from './security/reject.js';
 
 export interface AppOptions {
   clients: readonly ProviderClient[];
@@ -87,7 +82,8 @@ query NewestCampaigns($after: String) {
 }
 `;
 
-const GRAPHQL_ENDPOINT = '/graphql';
+const GRAPHQL_ENDPOINT = DEFAULT_GRAPHQL_ENDPOINT;
+const HEALTH_ENDPOINT = '/healthz';
 
 /** In-process and test defaults: open, introspectable, limits stated. Production values come from config.ts. */
 export const DEVELOPMENT_SECURITY: SecurityConfig = {
@@ -114,16 +110,23 @@ export function createApp(options: AppOptions) {
     // Request info is recorded in yoga's request instrumentation, ahead of every onRequest below wherever
     // this line stands; what the plugins read and write there does not depend on this list's order.
     useRequestInfo({ graphqlEndpoint: GRAPHQL_ENDPOINT }),
+
+    // 1. Routing: webhook intake answers paths of its own; any other path not served is 404. Then what every
+    //    GraphQL request gets whatever its fate: its log line and metrics, the compiled executor, its span.
     ...(options.live?.intake ?? []),
-    useKnownRoutesOnly([GRAPHQL_ENDPOINT, '/healthz', '/readyz', '/metrics']),
+    useKnownRoutesOnly({
+      paths: [GRAPHQL_ENDPOINT, HEALTH_ENDPOINT, DEFAULT_READINESS_ENDPOINT, DEFAULT_METRICS_PATH],
+      graphqlEndpoint: GRAPHQL_ENDPOINT,
+    }),
     useRequestTelemetry({ logger, metrics }),
     // Each document compiled once to a function (and a result serialiser), instead of graphql-js walking
     // the AST for every one of a page's 100 items.
     useGraphQlJit(),
-  ];
-  if (options.tracing === true) plugins.push(useOperationTracing());
-  if (metrics !== undefined) plugins.push(useMetricsEndpoint(metrics));
-  plugins.push(
+    ...(options.tracing === true ? [useOperationTracing()] : []),
+    ...(metrics === undefined ? [] : [useMetricsEndpoint({ metrics })]),
+
+    // 2. Who is asking, and may they: client keys or JWT, the per-client rate limit. Live events count open
+    //    subscriptions by that client.
     useClientAccess({
       graphqlEndpoint: GRAPHQL_ENDPOINT,
       apiKeys: security.apiKeys,
@@ -133,35 +136,30 @@ export function createApp(options: AppOptions) {
       ...(options.clientRateLimiter === undefined ? {} : { rateLimiter: options.clientRateLimiter }),
     }),
     ...(options.live?.subscriptions ?? []),
+
+    // 3. What they ask, refused before any resolver runs: CSRF, body size, tokens, depth, aliases,
+    //    directives, variables and cost; introspection in production.
     useCsrfPrevention(),
     ...useOperationLimits(schema, security.limits, security.exposeLimits),
-  );
-  if (!security.introspection) plugins.push(useDisableIntrospection());
-  // After usePartialErrors: the cache must see a result's partial errors to leave it out.
-  plugins.push(usePartialErrors());
-  if (options.responseCache !== undefined) plugins.push(useGatewayResponseCache(options.responseCache));
-  plugins.push(
-    useReadinessCheck({
-      endpoint: '/readyz',
-      // A provider with an open circuit leaves the gateway ready: every replica sees the same provider,
-      // and the other providers are still served.
-      check: () => {
-        const stopping = options.isShuttingDown?.() ?? false;
-        const providers = Object.fromEntries(clients.map((client) => [client.provider, client.breakerState]));
-        // Redis unreachable keeps the replica ready too: it falls back to local limits and no shared cache.
-        const redis = options.redisState === undefined ? {} : { redis: options.redisState() };
-        return Response.json(
-          { status: stopping ? 'shutting-down' : 'ready', providers, ...redis },
-          { status: stopping ? 503 : 200 },
-        );
-      },
+    ...(security.introspection ? [] : [useDisableIntrospection<GatewayContext & Record<string, unknown>>()]),
+
+    // 4. The result: partial errors added, then the response cache, which must see them to leave the
+    //    result out.
+    usePartialErrors(),
+    ...(options.responseCache === undefined ? [] : [useGatewayResponseCache(options.responseCache)]),
+
+    // 5. /readyz, for the load balancer.
+    useReadiness({
+      clients,
+      ...(options.isShuttingDown === undefined ? {} : { isShuttingDown: options.isShuttingDown }),
+      ...(options.redisState === undefined ? {} : { redisState: options.redisState }),
     }),
-  );
+  ];
 
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
-    healthCheckEndpoint: '/healthz',
+    healthCheckEndpoint: HEALTH_ENDPOINT,
     landingPage: false,
     renderGraphiQL: localGraphiQL(),
     graphiql:
@@ -236,89 +234,9 @@ function corsOptions(origins: readonly string[]): CORSOptions | false {
   };
 }
 
-/**
- * 404 for every path but the served ones, before any other plugin. yoga also runs GraphQL for `/graphql/` and
- * for any path ending in `/graphql`; without this, such a path would reach execution past the checks that
- * match the endpoint exactly (client keys, rate limit, logs).
- */
-function useKnownRoutesOnly(paths: readonly string[]): Plugin {
-  const known = new Set(paths);
-  return {
-    onRequest({ request, url, endResponse }) {
-      if (!known.has(url.pathname)) endResponse(rejectRequest(request, new NotFoundError(GRAPHQL_ENDPOINT)));
-    },
-  };
-}
-
-/** Prometheus text on GET /metrics; meant for the cluster's scraper, not to be routed from the internet. */
-function useMetricsEndpoint(metrics: Metrics): Plugin {
-  return {
-    async onRequest({ url, request, endResponse }) {
-      if (url.pathname !== '/metrics' || request.method !== 'GET') return;
-      endResponse(
-        new Response(await metrics.registry.metrics(), {
-          headers: { 'content-type': metrics.registry.contentType },
-        }),
-      );
-    },
-  };
-}
-
-/**
- * yoga's CSRF plugin, with its refusal turned into an error with a code and advice. A request that carries
- * Authorization was preflighted by any browser, so it counts as safe like the custom header.
- */
-function useCsrfPrevention(): Plugin {
-  const csrf = useCSRFPrevention({
-    requestHeaders: ['x-graphql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight', 'authorization'],
-  });
-  return {
-    onRequestParse(payload) {
-      try {
-        return csrf.onRequestParse?.(payload);
-      } catch {
-        throw new CsrfPreventedError();
-      }
-    },
-  };
-}
-
 export type App = ReturnType<typeof createApp>;
 
 function isAbortError(value: unknown): boolean {
   const error = value instanceof GraphQLError ? value.originalError : value;
   return error instanceof Error && error.name === 'AbortError';
-}
-
-/**
- * Adds the errors a request collected without failing a field (a provider down, an item skipped), and says
- * which providers' data came from the cache past its freshness because the provider failed or its quota was
- * spent (`extensions.staleData`).
- */
-function usePartialErrors(): Plugin<GatewayContext> {
-  return {
-    onExecute() {
-      return {
-        onExecuteDone({ args, result, setResult }) {
-          const { partialErrors, staleData } = args.contextValue;
-          if ((partialErrors.length === 0 && staleData.size === 0) || isAsyncIterable(result)) return;
-          setResult({
-            ...result,
-            ...(partialErrors.length === 0 ? {} : { errors: [...(result.errors ?? []), ...partialErrors] }),
-            ...(staleData.size === 0
-              ? {}
-              : {
-                  extensions: {
-                    ...result.extensions,
-                    staleData: [...staleData].map(([provider, ageMs]) => ({
-                      provider,
-                      ageSeconds: Math.round(ageMs / 100) / 10,
-                    })),
-                  },
-                }),
-          });
-        },
-      };
-    },
-  };
 }
