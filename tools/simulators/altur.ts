@@ -1,3 +1,7 @@
+// Over 500 lines on purpose: one provider's API as its docs and seed describe it (query validation, cursors
+// anchored on sort keys and bound to the filter, the seed and newer response shapes, the detail route) and
+// the mutations tests drive. Every route reads the same sorted entries and position rules; split by route,
+// each file would restate them.
 import type { ChangeListener } from './changes.js';
 import { ChangeFeed, headInstant, insertSorted } from './changes.js';
 import type { AlturCampaignInput, AlturCampaignRecord, AlturIntegration, AlturStatus } from './data.js';

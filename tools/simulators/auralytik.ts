@@ -1,3 +1,5 @@
+// Over 300 lines for the same reason as altur.ts: one provider's API (page-numbered list, filters, detail,
+// mutations) over one sorted dataset that every route shares.
 import type { ChangeListener } from './changes.js';
 import { ChangeFeed, headInstant, insertSorted } from './changes.js';
 import type { AuralytikCampaignInput, AuralytikCampaignRecord, AuralytikStatus } from './data.js';

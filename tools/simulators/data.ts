@@ -1,3 +1,5 @@
+// Long mostly with vocabulary: the word lists generated names, descriptions and agents draw from. The code,
+// two seeded record builders and the dataset generators, is the last third.
 import { fnv1a, formatIsoSeconds, parseInstantMs } from './time.js';
 
 /** A tiny seeded PRNG (mulberry32): the same seed always gives the same dataset. */

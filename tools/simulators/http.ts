@@ -1,3 +1,5 @@
+// The plumbing both simulators share (rate limiter, request log, fault injection, the server loop with its
+// delays and torn bodies, the answer memo), in one file so that a provider simulator only declares routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
