@@ -18,6 +18,7 @@ import { usePartialErrors } from './plugins/partialErrors.js';
 import { DEFAULT_READINESS_ENDPOINT, useReadiness } from './plugins/readiness.js';
 import { DEFAULT_GRAPHQL_ENDPOINT, useRequestInfo } from './plugins/requestInfo.js';
 import type { ProviderClient } from './providers/provider.js';
+import { PROVIDER_MODULES } from './providers/registry.js';
 import type { RedisState } from './scaleout/redis.js';
 import { schema } from './schema/index.js';
 import { useClientAccess } from './security/clientAccess.js';
@@ -74,8 +75,7 @@ query NewestCampaigns($after: String) {
         status
         channel
         createdAt
-        ... on AlturCampaign { agent { name } timezone archived }
-        ... on AuralytikCampaign { type channelType startDate endDate }
+${PROVIDER_MODULES.map((module) => `        ... on ${module.typeName} { ${module.docs.exampleFields} }`).join('\n')}
       }
     }
   }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import {
   type ExecutionResult,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLSchema,
   getNamedType,
   isObjectType,
@@ -107,8 +107,18 @@ export function useOperationLimits(
     connectionFields: connectionFieldNames(schema),
   };
   const cost: Plugin = {
-    onValidate({ addValidationRule }) {
+    onValidate({ addValidationRule, validateFn, setValidationFn }) {
       addValidationRule(KnownOperationTypesRule);
+      // graphql-js 16's single-root-field rule for subscriptions evaluates @skip/@include without variables,
+      // and throws when one names a variable: the client's document, so the client's validation error.
+      setValidationFn((...args) => {
+        try {
+          return validateFn(...args);
+        } catch (error) {
+          if (!(error instanceof GraphQLError)) throw error;
+          return [new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
+        }
+      });
     },
     onExecute({ args, setResultAndStopExecution }) {
       // Variables are coerced first: a client's bad value is its error (400), and the cost then counts the

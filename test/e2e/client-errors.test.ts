@@ -28,6 +28,13 @@ it.each([
     {},
     'BAD_USER_INPUT',
   ],
+  [
+    // graphql-js 16 throws from its single-field-subscription rule here (found by test/e2e/fuzz.test.ts).
+    'a subscription whose root fields are skipped by a variable',
+    'subscription ($x: Boolean!) { a: campaignEvents @skip(if: $x) { id } campaignEvents { id } }',
+    { x: true },
+    'GRAPHQL_VALIDATION_FAILED',
+  ],
 ])('gives %s a code and a message, and calls no provider', async (_name, document, variables, code) => {
   harness.altur.requests.reset();
   harness.auralytik.requests.reset();
