@@ -1,6 +1,6 @@
 // About 300 lines on purpose: the two tiers, the freshness rules and the single refresh per key are one
 // policy, and reading it in one place is how its bounds are checked.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { PROVIDERS, type Provider } from '../domain/campaign.js';
@@ -31,6 +31,8 @@ export interface UpstreamCacheOptions {
   /** The shared tier: replicas read each other's entries and refresh each key once between them. */
   redis?: { client: Redis; subscriber: Redis; prefix: string } | undefined;
   now?: () => number;
+  /** How long a replica's fetch holds its key's lock in Redis before another may take it (default 5 s). */
+  lockMs?: number;
   onLookup?: (provider: Provider, outcome: CacheOutcome) => void;
 }
 
@@ -60,6 +62,14 @@ const SHARED_FILL_POLL_MS = 20;
 const LOCK_MS = 5000;
 
 /**
+ * Deletes a key's lock only while it still holds this fetch's token. A fetch can outlive its lock (queued
+ * behind the quota past lockMs); by then another replica may hold the key, and a plain DEL would free that
+ * replica's lock too, letting a third fetch the same key again.
+ */
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/**
  * A shared cache of upstream GETs (list pages and lookups), keyed by the request and the identity of the
  * provider credential it was sent with, so gateways holding different keys never share an entry. Every
  * client of a gateway reads the same provider data through the gateway's own keys, so one answer can serve
@@ -79,6 +89,10 @@ export class UpstreamCache {
   private readonly invalidatedAt = new Map<Provider, number>();
   /** Counts this process's invalidations, so an answer asked for before one is never stored after it. */
   private readonly epochs = new Map<Provider, number>();
+  /** Names this process in the lock tokens it writes. */
+  private readonly replicaId = randomUUID();
+  private lockTokens = 0;
+  private readonly lockMs: number;
 
   constructor(private readonly options: UpstreamCacheOptions) {
     this.memory = new LRUCache<string, Entry>({
@@ -86,6 +100,7 @@ export class UpstreamCache {
       sizeCalculation: (entry, key) => Math.max(1, entry.bytes * HEAP_FACTOR + key.length),
     });
     this.now = options.now ?? Date.now;
+    this.lockMs = options.lockMs ?? LOCK_MS;
     this.listenForInvalidations();
   }
 
@@ -206,8 +221,8 @@ export class UpstreamCache {
       return { entry, shared: false };
     }
     const task = (async () => {
-      const locked = await this.lock(key);
-      if (locked === false) {
+      const token = await this.lock(key);
+      if (token === false) {
         // Another replica is fetching this key: a request waits for its answer; a refresh leaves it to it.
         const theirs =
           mode === 'interactive'
@@ -218,7 +233,7 @@ export class UpstreamCache {
       try {
         return await this.fetchAndStore(source, key, path, query, call);
       } finally {
-        if (locked === true) await this.unlock(key);
+        if (typeof token === 'string') await this.unlock(key, token);
       }
     })();
     this.filling.set(key, task);
@@ -267,7 +282,7 @@ export class UpstreamCache {
     options: GetOptions,
   ): void {
     if (this.filling.has(key) || source.upstream.queued > 0) return;
-    const background: GetOptions = { requestId: options.requestId, deadline: this.now() + LOCK_MS };
+    const background: GetOptions = { requestId: options.requestId, deadline: this.now() + this.lockMs };
     // A failed refresh leaves the entry answering within its bounds; the next request tries again.
     this.fill(source, key, path, query, background, 'background').catch(() => undefined);
   }
@@ -354,23 +369,33 @@ export class UpstreamCache {
     }
   }
 
-  /** True: this replica holds the key's lock; false: another does; null: no shared tier (or it is away). */
-  private async lock(key: string): Promise<boolean | null> {
+  /**
+   * A token: this fetch holds the key's lock (and only it may release it); false: another fetch does; null:
+   * no shared tier (or it is away).
+   */
+  private async lock(key: string): Promise<string | false | null> {
     const redis = this.options.redis;
     if (redis === undefined) return null;
+    const token = `${this.replicaId}:${++this.lockTokens}`;
     try {
-      const set = await redis.client.set(`${redis.prefix}:upstream-lock:${key}`, '1', 'PX', LOCK_MS, 'NX');
-      return set === 'OK';
+      const set = await redis.client.set(
+        `${redis.prefix}:upstream-lock:${key}`,
+        token,
+        'PX',
+        this.lockMs,
+        'NX',
+      );
+      return set === 'OK' ? token : false;
     } catch {
       return null;
     }
   }
 
-  private async unlock(key: string): Promise<void> {
+  private async unlock(key: string, token: string): Promise<void> {
     const redis = this.options.redis;
     if (redis === undefined) return;
     try {
-      await redis.client.del(`${redis.prefix}:upstream-lock:${key}`);
+      await redis.client.eval(UNLOCK, 1, `${redis.prefix}:upstream-lock:${key}`, token);
     } catch {
       // The lock expires by itself.
     }
@@ -388,7 +413,7 @@ export class UpstreamCache {
     const redis = this.options.redis;
     if (redis === undefined) return undefined;
     const since = this.now();
-    const until = Math.min(since + LOCK_MS, deadline ?? Number.POSITIVE_INFINITY);
+    const until = Math.min(since + this.lockMs, deadline ?? Number.POSITIVE_INFINITY);
     while (this.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, SHARED_FILL_POLL_MS));
       // The lock first, then the entry: a holder stores before it unlocks, so once the lock is seen gone the

@@ -2,8 +2,14 @@ import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type CacheOutcome, type FreshnessPolicy, UpstreamCache } from '../../src/cache/upstreamCache.js';
+import {
+  type CacheOutcome,
+  type FreshnessPolicy,
+  UpstreamCache,
+  type UpstreamCacheOptions,
+} from '../../src/cache/upstreamCache.js';
 import type { Provider } from '../../src/domain/campaign.js';
+import { UpstreamUnavailableError } from '../../src/errors.js';
 import type { GetResult, JsonGetter } from '../../src/http/upstreamClient.js';
 import { type AlturSimulator, startAlturSimulator } from '../../src/simulators/index.js';
 import { type GatewayProcess, spawnGateway } from '../support/process.js';
@@ -54,35 +60,48 @@ interface Replica {
   getter(credential: string, provider?: Provider, policy?: FreshnessPolicy): JsonGetter;
 }
 
+/** One gateway replica's cache: its own client and subscriber, on `prefix`. */
+async function replica(
+  url: string,
+  upstream: FakeUpstream,
+  prefix: string,
+  wrap: (client: Redis) => Redis = (client) => client,
+  extra: Partial<UpstreamCacheOptions> = {},
+): Promise<Replica> {
+  const client = wrap(await connected(url));
+  // Still connecting while the cache is constructed, as src/gateway.ts's `duplicate()` is.
+  const subscriber = track(new Redis(url, FAIL_FAST));
+  const lookups: CacheOutcome[] = [];
+  const cache = new UpstreamCache({
+    maxBytes: 1024 * 1024,
+    redis: { client, subscriber, prefix },
+    onLookup: (_provider, outcome) => lookups.push(outcome),
+    ...extra,
+  });
+  caches.push(cache);
+  return {
+    prefix,
+    cache,
+    client,
+    subscriber,
+    lookups,
+    getter: (credential, provider = 'ALTUR', policy = POLICY) =>
+      cache.forProvider(provider, credential, policy, upstream, RATE),
+  };
+}
+
 /** Two gateway replicas' caches: each its own client and subscriber, one prefix, one upstream between them. */
 async function replicas(
   url: string,
   upstream: FakeUpstream,
   second: (client: Redis) => Redis = (client) => client,
+  first: Partial<UpstreamCacheOptions> = {},
 ): Promise<[Replica, Replica]> {
   const prefix = `upstream-cache-${process.pid}-${++prefixes}`;
-  const make = async (wrap: (client: Redis) => Redis): Promise<Replica> => {
-    const client = wrap(await connected(url));
-    // Still connecting while the cache is constructed, as src/gateway.ts's `duplicate()` is.
-    const subscriber = track(new Redis(url, FAIL_FAST));
-    const lookups: CacheOutcome[] = [];
-    const cache = new UpstreamCache({
-      maxBytes: 1024 * 1024,
-      redis: { client, subscriber, prefix },
-      onLookup: (_provider, outcome) => lookups.push(outcome),
-    });
-    caches.push(cache);
-    return {
-      prefix,
-      cache,
-      client,
-      subscriber,
-      lookups,
-      getter: (credential, provider = 'ALTUR', policy = POLICY) =>
-        cache.forProvider(provider, credential, policy, upstream, RATE),
-    };
-  };
-  const pair: [Replica, Replica] = [await make((client) => client), await make(second)];
+  const pair: [Replica, Replica] = [
+    await replica(url, upstream, prefix, (client) => client, first),
+    await replica(url, upstream, prefix, second),
+  ];
   await listening(pair[0].client, prefix, 2);
   return pair;
 }
@@ -247,6 +266,41 @@ describe.skipIf(redisBinary === null)('two cache replicas on one real Redis', ()
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(upstream.count).toBe(2);
     expect(bodyOf(fromB)).toEqual({ call: 2, path: '/campaigns' });
+  });
+
+  // Found as a bug (fixed): unlock was a plain DEL. A fetch that outlives its lock (queued behind the quota
+  // past lockMs) then deleted the lock another replica had taken for the same key since, and a third replica
+  // finding the key unlocked fetched it again. The lock now holds a token per fetch and is released by a
+  // compare-and-delete script.
+  it('a fetch that outlived its lock does not release the lock another replica took since', async () => {
+    const upstream = new FakeUpstream();
+    const [a, b] = await replicas(server.url, upstream, (client) => client, { lockMs: 200 });
+    const releaseA = upstream.hold();
+    const onA = a.getter('k1').getJson(...PAGE);
+    const failedA = onA.then(
+      () => 'answered',
+      () => 'failed',
+    );
+    await vi.waitFor(() => expect(upstream.count).toBe(1), { timeout: 2000, interval: 5 });
+    // A's lock expires while its call is still out; B finds the key unlocked and takes the lock (for 5 s).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const releaseB = upstream.hold();
+    const onB = b.getter('k1').getJson(...PAGE);
+    await vi.waitFor(() => expect(upstream.count).toBe(2), { timeout: 2000, interval: 5 });
+    // A's call fails (nothing stored) and A releases its lock: B's must stay.
+    upstream.failure = new UpstreamUnavailableError('ALTUR', 'down');
+    releaseA();
+    expect(await failedA).toBe('failed');
+    upstream.failure = undefined;
+
+    const c = await replica(server.url, upstream, a.prefix);
+    const onC = c.getter('k1').getJson(...PAGE);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(upstream.count).toBe(2);
+    releaseB();
+    expect(bodyOf(await onB)).toEqual({ call: 2, path: '/campaigns' });
+    expect(bodyOf(await onC)).toEqual({ call: 2, path: '/campaigns' });
+    expect(upstream.count).toBe(2);
   });
 
   // Found as a bug (fixed): invalidate() bumps the local generation before Redis's counter; when Redis is away the INCR fails
