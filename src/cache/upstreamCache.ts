@@ -56,7 +56,7 @@ interface Entry {
 const HEAP_FACTOR = 3;
 /** Past this queueing delay, a stale answer within the error bound beats waiting for the quota. */
 const SATURATED_WAIT_MS = 150;
-/** How long a replica waits for another replica that is already fetching the same key. */
+/** A waiting replica takes an entry the holder stored up to this long before the wait began as its answer. */
 const SHARED_FILL_WAIT_MS = 1000;
 const SHARED_FILL_POLL_MS = 20;
 const LOCK_MS = 5000;
@@ -70,6 +70,15 @@ const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call(
 return 0`;
 
 /**
+ * The entry only when it is newer than the copy the reader holds (ARGV[1], its storedAt; the stored value
+ * starts with its own), so that checking an unchanged key moves a few bytes instead of the whole body.
+ */
+const READ_IF_NEWER = `local value = redis.call('GET', KEYS[1])
+local storedAt = value and tonumber(string.match(value, '^(%d+) '))
+if storedAt and storedAt > tonumber(ARGV[1]) then return value end
+return false`;
+
+/**
  * A shared cache of upstream GETs (list pages and lookups), keyed by the request and the identity of the
  * provider credential it was sent with, so gateways holding different keys never share an entry. Every
  * client of a gateway reads the same provider data through the gateway's own keys, so one answer can serve
@@ -81,6 +90,8 @@ export class UpstreamCache {
   private readonly now: () => number;
   /** Keys being fetched or refreshed by this process: one call per key at a time. */
   private readonly filling = new Map<string, Promise<Entry>>();
+  /** Keys being read from Redis by this process: concurrent requests share one read (and one parse). */
+  private readonly reading = new Map<string, Promise<Entry | undefined>>();
   /**
    * When each provider was last invalidated (epoch ms, the latest any replica announced): entries stored
    * before it are not served, here or read back from Redis. A time rather than a counter, so a replica that
@@ -153,12 +164,19 @@ export class UpstreamCache {
     const key = this.keyOf(source, path, query);
     const { policy, provider } = source;
     let entry = this.valid(provider, this.memory.get(key));
-    // Another replica may have refreshed the key since this one stored its copy.
-    if (entry === undefined || this.now() - entry.storedAt >= policy.freshMs) {
-      const shared = await this.readShared(key, provider);
-      if (shared !== undefined && (entry === undefined || shared.storedAt > entry.storedAt)) entry = shared;
+    let age = entry === undefined ? Number.POSITIVE_INFINITY : this.now() - entry.storedAt;
+    // Redis is read only when memory cannot answer now. A stale copy within staleWhileRevalidateMs answers
+    // at once, and its background refresh looks in Redis first (another replica may have refreshed the key):
+    // reading Redis on every stale request put a round trip and a parse of the whole body on each of them,
+    // and all at once when a key went stale under load.
+    if (
+      entry === undefined ||
+      age >= policy.staleWhileRevalidateMs ||
+      (options.maxAgeMs !== undefined && age > options.maxAgeMs)
+    ) {
+      entry = (await this.readShared(key, provider)) ?? entry;
+      age = entry === undefined ? Number.POSITIVE_INFINITY : this.now() - entry.storedAt;
     }
-    const age = entry === undefined ? Number.POSITIVE_INFINITY : this.now() - entry.storedAt;
     if (options.maxAgeMs !== undefined && age > options.maxAgeMs) {
       // The reader needs a newer snapshot than the cache holds (its pages disagreed): no stale answer.
       return this.answer(source, 'miss', (await this.fill(source, key, path, query, options, 'fresh')).entry);
@@ -221,6 +239,11 @@ export class UpstreamCache {
       return { entry, shared: false };
     }
     const task = (async () => {
+      if (mode === 'background') {
+        // Another replica may have refreshed the key already: its entry costs no quota.
+        const shared = await this.readShared(key, source.provider);
+        if (shared !== undefined && this.now() - shared.storedAt < source.policy.freshMs) return shared;
+      }
       const token = await this.lock(key);
       if (token === false) {
         // Another replica is fetching this key: a request waits for its answer; a refresh leaves it to it.
@@ -338,19 +361,39 @@ export class UpstreamCache {
 
   // The shared tier. Every Redis failure is a miss or a no-op: the memory tier keeps serving.
 
-  private async readShared(key: string, provider: Provider): Promise<Entry | undefined> {
+  /**
+   * The newest valid entry of the key, this process's or Redis's (kept in memory when it is Redis's).
+   * Concurrent calls share one read; with a copy in memory only a newer entry crosses the wire.
+   */
+  private readShared(key: string, provider: Provider): Promise<Entry | undefined> {
     const redis = this.options.redis;
-    if (redis === undefined) return undefined;
-    try {
-      const raw = await redis.client.get(`${redis.prefix}:upstream:${key}`);
-      const entry = this.valid(provider, raw === null ? undefined : decodeEntry(raw));
-      const held = this.memory.get(key);
-      if (entry !== undefined && (held === undefined || entry.storedAt > held.storedAt))
-        this.memory.set(key, entry);
-      return entry;
-    } catch {
-      return undefined;
-    }
+    if (redis === undefined) return Promise.resolve(this.valid(provider, this.memory.get(key)));
+    const running = this.reading.get(key);
+    if (running !== undefined) return running.then((entry) => this.valid(provider, entry));
+    const read = (async () => {
+      const held = this.valid(provider, this.memory.get(key));
+      const redisKey = `${redis.prefix}:upstream:${key}`;
+      try {
+        const reply =
+          held === undefined
+            ? await redis.client.get(redisKey)
+            : await redis.client.eval(READ_IF_NEWER, 1, redisKey, String(held.storedAt));
+        const shared = typeof reply === 'string' ? this.valid(provider, decodeEntry(reply)) : undefined;
+        // The memory copy may have been replaced (or invalidated) while the read was out.
+        const now = this.valid(provider, this.memory.get(key));
+        if (shared === undefined || (now !== undefined && now.storedAt >= shared.storedAt)) return now;
+        this.memory.set(key, shared);
+        return shared;
+      } catch {
+        return this.valid(provider, this.memory.get(key));
+      }
+    })();
+    this.reading.set(key, read);
+    const forget = () => {
+      if (this.reading.get(key) === read) this.reading.delete(key);
+    };
+    read.then(forget, forget);
+    return read;
   }
 
   private async writeShared(
