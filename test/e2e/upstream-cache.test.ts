@@ -136,6 +136,26 @@ function slowEntryReads(client: Redis, ms: number): Redis {
   });
 }
 
+/** The client, seeing every key's lock as held, and counting its reads of cache entries. */
+function lockAlwaysHeld(client: Redis, onEntryRead: () => void): Redis {
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'exists') return async () => 1;
+      const value: unknown = Reflect.get(target, property, target);
+      if ((property === 'get' || property === 'eval') && typeof value === 'function') {
+        return async (...args: unknown[]) => {
+          // GET key; EVAL script numkeys key ...
+          const key = property === 'get' ? args[0] : args[2];
+          if (typeof key === 'string' && key.includes(':upstream:')) onEntryRead();
+          const reply: unknown = await Reflect.apply(value, target, args);
+          return reply;
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 function bodyOf(result: GetResult): unknown {
   if (!result.found) throw new Error('expected a found result');
   return result.body;
@@ -271,6 +291,82 @@ describe.skipIf(redisBinary === null)('two cache replicas on one real Redis', ()
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(upstream.count).toBe(2);
     expect(b.lookups.at(-1)).toBe('fresh');
+  });
+
+  // Seen in the 2-replica quota bench (p99 612 ms): a replica whose copy was stale while the other held the
+  // key's lock waited on Redis for it. Within staleWhileRevalidateMs the stale copy answers at once; the
+  // waiting is the refresh's, in the background, and it ends on the holder's notice.
+  it('a replica answers its stale copy at once while another refreshes the key, then takes theirs', async () => {
+    const upstream = new FakeUpstream();
+    const [a, b] = await replicas(server.url, upstream);
+    const short: FreshnessPolicy = { freshMs: 300, staleWhileRevalidateMs: 20_000, staleIfErrorMs: 60_000 };
+    const onA = a.getter('k1', 'ALTUR', short);
+    const onB = b.getter('k1', 'ALTUR', short);
+    await onA.getJson(...PAGE);
+    await onB.getJson(...PAGE);
+    await new Promise((resolve) => setTimeout(resolve, short.freshMs + 100));
+    const release = upstream.hold();
+    await onA.getJson(...PAGE);
+    await vi.waitFor(() => expect(upstream.count).toBe(2), { timeout: 2000, interval: 5 });
+
+    const answered = await Promise.race([
+      onB.getJson(...PAGE),
+      new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 1000)),
+    ]);
+    expect(answered).not.toBe('waited');
+    expect(bodyOf(answered as GetResult)).toEqual({ call: 1, path: '/campaigns' });
+    release();
+    await vi.waitFor(
+      async () => expect(bodyOf(await onB.getJson(...PAGE))).toEqual({ call: 2, path: '/campaigns' }),
+      { timeout: 2000, interval: 10 },
+    );
+    expect(upstream.count).toBe(2);
+    expect(b.lookups).not.toContain('miss');
+  });
+
+  // Found as a cost (fixed): a waiting replica polled every 20 ms with two commands, the second a GET of the
+  // whole entry (40-75 KB for a list page), for as long as the holder was queued behind the quota. Here the
+  // lock looks held for good, so only the holder's notice can end the wait before the lock's 5 s.
+  it("a waiting replica is woken by the holder's notice and reads the entry once", async () => {
+    const upstream = new FakeUpstream();
+    upstream.delayMs = 600;
+    let entryReads = 0;
+    const [a, b] = await replicas(server.url, upstream, (client) =>
+      lockAlwaysHeld(client, () => {
+        entryReads += 1;
+      }),
+    );
+    const holder = a.getter('k1').getJson(...PAGE);
+    await vi.waitFor(() => expect(upstream.count).toBe(1), { timeout: 2000, interval: 5 });
+    const waiter = b.getter('k1').getJson(...PAGE);
+    const heldAnswer = await holder;
+    const after = Date.now();
+    expect(bodyOf(await waiter)).toEqual(bodyOf(heldAnswer));
+    expect(Date.now() - after).toBeLessThan(1000);
+    expect(upstream.count).toBe(1);
+    // One read before it found the key locked, one after the notice.
+    expect(entryReads).toBeLessThanOrEqual(2);
+  });
+
+  it('after an invalidation, requests do not wait for a fetch begun before it', async () => {
+    const upstream = new FakeUpstream();
+    const [a, b] = await replicas(server.url, upstream);
+    const release = upstream.hold();
+    const before = a.getter('k1').getJson(...PAGE);
+    await vi.waitFor(() => expect(upstream.count).toBe(1), { timeout: 2000, interval: 5 });
+    await a.cache.invalidate('ALTUR');
+    // B hears the invalidation, then asks: A's call cannot answer it, so B fetches at once rather than
+    // waiting for A's call to end; A's next request shares B's call.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const onB = b.getter('k1').getJson(...PAGE);
+    await vi.waitFor(() => expect(upstream.count).toBe(2), { timeout: 2000, interval: 5 });
+    const onA = a.getter('k1').getJson(...PAGE);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    expect(bodyOf(await before)).toEqual({ call: 1, path: '/campaigns' });
+    expect(bodyOf(await onB)).toEqual({ call: 2, path: '/campaigns' });
+    expect(bodyOf(await onA)).toEqual({ call: 2, path: '/campaigns' });
+    expect(upstream.count).toBe(2);
   });
 
   // Found as a bug (fixed): unlock was a plain DEL. A fetch that outlives its lock (queued behind the quota
