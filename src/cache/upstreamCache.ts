@@ -1,6 +1,6 @@
-// About 300 lines on purpose: the two tiers, the freshness rules and the single refresh per key are one
-// policy, and reading it in one place is how its bounds are checked.
-import { createHash } from 'node:crypto';
+// Long on purpose: the two tiers, the freshness rules and the single refresh per key (in a process and
+// across replicas) are one policy, and reading it in one place is how its bounds are checked.
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Provider } from '../domain/campaign.js';
@@ -31,6 +31,8 @@ export interface UpstreamCacheOptions {
   /** The shared tier: replicas read each other's entries and refresh each key once between them. */
   redis?: { client: Redis; subscriber: Redis; prefix: string } | undefined;
   now?: () => number;
+  /** How long a replica's fetch holds its key's lock in Redis before another may take it (default 5 s). */
+  lockMs?: number;
   onLookup?: (provider: Provider, outcome: CacheOutcome) => void;
 }
 
@@ -54,10 +56,34 @@ interface Entry {
 const HEAP_FACTOR = 3;
 /** Past this queueing delay, a stale answer within the error bound beats waiting for the quota. */
 const SATURATED_WAIT_MS = 150;
-/** How long a replica waits for another replica that is already fetching the same key. */
+/** A waiting replica takes an entry the holder stored up to this long before the wait began as its answer. */
 const SHARED_FILL_WAIT_MS = 1000;
-const SHARED_FILL_POLL_MS = 20;
+/**
+ * A waiting replica is woken by the holder's notice; this poll (a lock check, not a read) only covers a
+ * notice missed while the subscriber reconnects, or a holder that died and whose lock must expire.
+ */
+const SHARED_FILL_POLL_MS = 100;
 const LOCK_MS = 5000;
+const PROVIDER_ID = /^[A-Za-z0-9_]{1,64}$/;
+
+/**
+ * Deletes a key's lock only while it still holds this fetch's token. A fetch can outlive its lock (queued
+ * behind the quota past lockMs); by then another replica may hold the key, and a plain DEL would free that
+ * replica's lock too, letting a third fetch the same key again. Then it announces the fetch as done (ARGV[2]
+ * the channel, ARGV[3] the notice), in the same step, so a replica that hears it finds the lock gone.
+ */
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1`;
+
+/**
+ * The entry only when it is newer than the copy the reader holds (ARGV[1], its storedAt; the stored value
+ * starts with its own), so that checking an unchanged key moves a few bytes instead of the whole body.
+ */
+const READ_IF_NEWER = `local value = redis.call('GET', KEYS[1])
+local storedAt = value and tonumber(string.match(value, '^(%d+) '))
+if storedAt and storedAt > tonumber(ARGV[1]) then return value end
+return false`;
 
 /**
  * A shared cache of upstream GETs (list pages and lookups), keyed by the request and the identity of the
@@ -71,6 +97,10 @@ export class UpstreamCache {
   private readonly now: () => number;
   /** Keys being fetched or refreshed by this process: one call per key at a time. */
   private readonly filling = new Map<string, Promise<Entry>>();
+  /** Keys being read from Redis by this process: concurrent requests share one read (and one parse). */
+  private readonly reading = new Map<string, Promise<Entry | undefined>>();
+  /** Keys this process waits on another replica for: woken by that replica's notice. */
+  private readonly waiters = new Map<string, Set<() => void>>();
   /**
    * When each provider was last invalidated (epoch ms, the latest any replica announced): entries stored
    * before it are not served, here or read back from Redis. A time rather than a counter, so a replica that
@@ -81,6 +111,10 @@ export class UpstreamCache {
   private readonly epochs = new Map<Provider, number>();
   /** The providers it caches for (each `forProvider`): the ones whose invalidations concern it. */
   private readonly providers = new Set<Provider>();
+  /** Names this process in the lock tokens it writes. */
+  private readonly replicaId = randomUUID();
+  private lockTokens = 0;
+  private readonly lockMs: number;
 
   constructor(private readonly options: UpstreamCacheOptions) {
     this.memory = new LRUCache<string, Entry>({
@@ -88,6 +122,7 @@ export class UpstreamCache {
       sizeCalculation: (entry, key) => Math.max(1, entry.bytes * HEAP_FACTOR + key.length),
     });
     this.now = options.now ?? Date.now;
+    this.lockMs = options.lockMs ?? LOCK_MS;
     this.listenForInvalidations();
   }
 
@@ -141,12 +176,19 @@ export class UpstreamCache {
     const key = this.keyOf(source, path, query);
     const { policy, provider } = source;
     let entry = this.valid(provider, this.memory.get(key));
-    // Another replica may have refreshed the key since this one stored its copy.
-    if (entry === undefined || this.now() - entry.storedAt >= policy.freshMs) {
-      const shared = await this.readShared(key, provider);
-      if (shared !== undefined && (entry === undefined || shared.storedAt > entry.storedAt)) entry = shared;
+    let age = entry === undefined ? Number.POSITIVE_INFINITY : this.now() - entry.storedAt;
+    // Redis is read only when memory cannot answer now. A stale copy within staleWhileRevalidateMs answers
+    // at once, and its background refresh looks in Redis first (another replica may have refreshed the key):
+    // reading Redis on every stale request put a round trip and a parse of the whole body on each of them,
+    // and all at once when a key went stale under load.
+    if (
+      entry === undefined ||
+      age >= policy.staleWhileRevalidateMs ||
+      (options.maxAgeMs !== undefined && age > options.maxAgeMs)
+    ) {
+      entry = (await this.readShared(key, provider)) ?? entry;
+      age = entry === undefined ? Number.POSITIVE_INFINITY : this.now() - entry.storedAt;
     }
-    const age = entry === undefined ? Number.POSITIVE_INFINITY : this.now() - entry.storedAt;
     if (options.maxAgeMs !== undefined && age > options.maxAgeMs) {
       // The reader needs a newer snapshot than the cache holds (its pages disagreed): no stale answer.
       return this.answer(source, 'miss', (await this.fill(source, key, path, query, options, 'fresh')).entry);
@@ -209,19 +251,30 @@ export class UpstreamCache {
       return { entry, shared: false };
     }
     const task = (async () => {
-      const locked = await this.lock(key);
-      if (locked === false) {
-        // Another replica is fetching this key: a request waits for its answer; a refresh leaves it to it.
-        const theirs =
-          mode === 'interactive'
-            ? await this.awaitShared(key, source.provider, call.deadline)
-            : this.valid(source.provider, this.memory.get(key));
-        if (theirs !== undefined) return theirs;
+      if (mode === 'background') {
+        // Another replica may have refreshed the key already: its entry costs no quota.
+        const shared = await this.readShared(key, source.provider);
+        if (shared !== undefined && this.now() - shared.storedAt < source.policy.freshMs) return shared;
       }
+      const lockKey = this.lockKeyOf(key, source.provider);
+      const token = await this.lock(lockKey);
+      if (token === false) {
+        // Another replica is fetching this key: wait for its answer rather than spend quota on it too. A
+        // refresh waits in the background while the stale copy keeps answering; a request gets here only
+        // when memory had nothing it may answer with at once.
+        const theirs = await this.awaitShared(lockKey, key, source.provider, call.deadline);
+        if (theirs !== undefined) return theirs;
+        // The holder failed: a failed refresh leaves the stale copy answering, as one of our own would.
+        const mine = mode === 'background' ? this.valid(source.provider, this.memory.get(key)) : undefined;
+        if (mine !== undefined) return mine;
+      }
+      let storedAt = 0;
       try {
-        return await this.fetchAndStore(source, key, path, query, call);
+        const entry = await this.fetchAndStore(source, key, path, query, call);
+        storedAt = entry.storedAt;
+        return entry;
       } finally {
-        if (locked === true) await this.unlock(key);
+        if (typeof token === 'string') await this.unlock(lockKey, token, key, storedAt);
       }
     })();
     this.filling.set(key, task);
@@ -270,7 +323,7 @@ export class UpstreamCache {
     options: GetOptions,
   ): void {
     if (this.filling.has(key) || source.upstream.queued > 0) return;
-    const background: GetOptions = { requestId: options.requestId, deadline: this.now() + LOCK_MS };
+    const background: GetOptions = { requestId: options.requestId, deadline: this.now() + this.lockMs };
     // A failed refresh leaves the entry answering within its bounds; the next request tries again.
     this.fill(source, key, path, query, background, 'background').catch(() => undefined);
   }
@@ -297,6 +350,32 @@ export class UpstreamCache {
   }
 
   /**
+   * A replica finished fetching a key (`replicaId storedAt key`, storedAt 0 when it failed): wake whoever
+   * here waits for it, and take its entry now if this replica holds an older copy, so that the next request
+   * here answers the new entry fresh and this replica does not refresh the key a second time. Keys this
+   * replica never read stay in Redis.
+   */
+  private heardFill(message: string): void {
+    const first = message.indexOf(' ');
+    const second = message.indexOf(' ', first + 1);
+    if (first < 0 || second < 0) return;
+    const key = message.slice(second + 1);
+    const waiting = this.waiters.get(key);
+    if (waiting !== undefined) {
+      // They read the entry themselves.
+      for (const wake of waiting) wake();
+      return;
+    }
+    if (message.slice(0, first) === this.replicaId) return;
+    const storedAt = Number(message.slice(first + 1, second));
+    const held = this.memory.peek(key);
+    const provider = [...this.providers].find((candidate) => key.startsWith(`${candidate}:`));
+    if (held !== undefined && provider !== undefined && storedAt > held.storedAt) {
+      void this.readShared(key, provider);
+    }
+  }
+
+  /**
    * Other replicas' invalidations arrive by Redis pub/sub; on every (re)connect the latest times are read,
    * so one missed while Redis was away still applies. Without Redis nothing is shared to invalidate.
    */
@@ -304,14 +383,22 @@ export class UpstreamCache {
     const redis = this.options.redis;
     if (redis === undefined) return;
     const apply = (provider: string | undefined, at: number) => {
-      if (provider !== undefined && this.providers.has(provider)) this.invalidated(provider, at);
+      // Any provider's: one this process has not cached for yet may be asked for later.
+      if (provider !== undefined && PROVIDER_ID.test(provider) && Number.isFinite(at))
+        this.invalidated(provider, at);
     };
-    redis.subscriber.on('message', (_channel: string, message: string) => {
+    const invalidations = `${redis.prefix}:upstream-invalidate`;
+    const fills = `${redis.prefix}:upstream-filled`;
+    redis.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === fills) {
+        this.heardFill(message);
+        return;
+      }
       const [provider, at] = message.split(' ');
       apply(provider, Number(at));
     });
     const onReady = () => {
-      redis.subscriber.subscribe(`${redis.prefix}:upstream-invalidate`).catch(() => undefined);
+      redis.subscriber.subscribe(invalidations, fills).catch(() => undefined);
       for (const provider of this.providers) {
         redis.client
           .get(`${redis.prefix}:upstream-invalidated:${provider}`)
@@ -325,19 +412,39 @@ export class UpstreamCache {
 
   // The shared tier. Every Redis failure is a miss or a no-op: the memory tier keeps serving.
 
-  private async readShared(key: string, provider: Provider): Promise<Entry | undefined> {
+  /**
+   * The newest valid entry of the key, this process's or Redis's (kept in memory when it is Redis's).
+   * Concurrent calls share one read; with a copy in memory only a newer entry crosses the wire.
+   */
+  private readShared(key: string, provider: Provider): Promise<Entry | undefined> {
     const redis = this.options.redis;
-    if (redis === undefined) return undefined;
-    try {
-      const raw = await redis.client.get(`${redis.prefix}:upstream:${key}`);
-      const entry = this.valid(provider, raw === null ? undefined : decodeEntry(raw));
-      const held = this.memory.get(key);
-      if (entry !== undefined && (held === undefined || entry.storedAt > held.storedAt))
-        this.memory.set(key, entry);
-      return entry;
-    } catch {
-      return undefined;
-    }
+    if (redis === undefined) return Promise.resolve(this.valid(provider, this.memory.get(key)));
+    const running = this.reading.get(key);
+    if (running !== undefined) return running.then((entry) => this.valid(provider, entry));
+    const read = (async () => {
+      const held = this.valid(provider, this.memory.get(key));
+      const redisKey = `${redis.prefix}:upstream:${key}`;
+      try {
+        const reply =
+          held === undefined
+            ? await redis.client.get(redisKey)
+            : await redis.client.eval(READ_IF_NEWER, 1, redisKey, String(held.storedAt));
+        const shared = typeof reply === 'string' ? this.valid(provider, decodeEntry(reply)) : undefined;
+        // The memory copy may have been replaced (or invalidated) while the read was out.
+        const now = this.valid(provider, this.memory.get(key));
+        if (shared === undefined || (now !== undefined && now.storedAt >= shared.storedAt)) return now;
+        this.memory.set(key, shared);
+        return shared;
+      } catch {
+        return this.valid(provider, this.memory.get(key));
+      }
+    })();
+    this.reading.set(key, read);
+    const forget = () => {
+      if (this.reading.get(key) === read) this.reading.delete(key);
+    };
+    read.then(forget, forget);
+    return read;
   }
 
   private async writeShared(
@@ -356,23 +463,38 @@ export class UpstreamCache {
     }
   }
 
-  /** True: this replica holds the key's lock; false: another does; null: no shared tier (or it is away). */
-  private async lock(key: string): Promise<boolean | null> {
+  /**
+   * A token: this fetch holds the key's lock (and only it may release it); false: another fetch does; null:
+   * no shared tier (or it is away).
+   */
+  private async lock(lockKey: string): Promise<string | false | null> {
     const redis = this.options.redis;
     if (redis === undefined) return null;
+    const token = `${this.replicaId}:${++this.lockTokens}`;
     try {
-      const set = await redis.client.set(`${redis.prefix}:upstream-lock:${key}`, '1', 'PX', LOCK_MS, 'NX');
-      return set === 'OK';
+      const set = await redis.client.set(lockKey, token, 'PX', this.lockMs, 'NX');
+      return set === 'OK' ? token : false;
     } catch {
       return null;
     }
   }
 
-  private async unlock(key: string): Promise<void> {
+  /**
+   * One lock per key and invalidation: a fetch begun before the provider's last invalidation cannot answer
+   * requests made after it, so those must not wait for it (they would, and then fetch again); with the time
+   * in the name they contend for a new lock, and one replica fetches for all.
+   */
+  private lockKeyOf(key: string, provider: Provider): string {
+    const prefix = this.options.redis?.prefix ?? '';
+    return `${prefix}:upstream-lock:${key}@${this.invalidatedAt.get(provider) ?? 0}`;
+  }
+
+  private async unlock(lockKey: string, token: string, key: string, storedAt: number): Promise<void> {
     const redis = this.options.redis;
     if (redis === undefined) return;
     try {
-      await redis.client.del(`${redis.prefix}:upstream-lock:${key}`);
+      const notice = `${this.replicaId} ${storedAt} ${key}`;
+      await redis.client.eval(UNLOCK, 1, lockKey, token, `${redis.prefix}:upstream-filled`, notice);
     } catch {
       // The lock expires by itself.
     }
@@ -380,9 +502,11 @@ export class UpstreamCache {
 
   /**
    * Waits for the replica holding the key's lock to store its answer, as long as it holds the lock (it may
-   * be queued behind the quota) and the request's deadline allows. Undefined: fetch it yourself.
+   * be queued behind the quota) and the deadline allows. Woken by the holder's notice; between notices only
+   * the lock is checked, the entry is read once the holder is done. Undefined: fetch it yourself.
    */
   private async awaitShared(
+    lockKey: string,
     key: string,
     provider: Provider,
     deadline: number | undefined,
@@ -390,22 +514,69 @@ export class UpstreamCache {
     const redis = this.options.redis;
     if (redis === undefined) return undefined;
     const since = this.now();
-    const until = Math.min(since + LOCK_MS, deadline ?? Number.POSITIVE_INFINITY);
-    while (this.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, SHARED_FILL_POLL_MS));
-      // The lock first, then the entry: a holder stores before it unlocks, so once the lock is seen gone the
-      // entry read after it is there (or the holder failed).
-      let held: boolean;
-      try {
-        held = (await redis.client.exists(`${redis.prefix}:upstream-lock:${key}`)) === 1;
-      } catch {
-        return undefined;
+    const until = Math.min(since + this.lockMs, deadline ?? Number.POSITIVE_INFINITY);
+    // Listening before the first look: a notice sent after it is not missed.
+    const notice = this.expectNotice(key);
+    try {
+      let woken = false;
+      for (;;) {
+        // The lock first, then the entry: a holder stores before it unlocks, so once the lock is seen gone
+        // the entry read after it is there (or the holder failed).
+        let held: boolean;
+        try {
+          held = (await redis.client.exists(lockKey)) === 1;
+        } catch {
+          return undefined;
+        }
+        if (woken || !held) {
+          const entry = await this.readShared(key, provider);
+          if (entry !== undefined && entry.storedAt >= since - SHARED_FILL_WAIT_MS) return entry;
+          // Held still: a holder that had lost its lock announced; wait for the one holding it now.
+          if (!held) return undefined;
+        }
+        const left = until - this.now();
+        if (left <= 0) return undefined;
+        woken = await notice.next(Math.min(SHARED_FILL_POLL_MS, left));
       }
-      const entry = await this.readShared(key, provider);
-      if (entry !== undefined && entry.storedAt >= since - SHARED_FILL_WAIT_MS) return entry;
-      if (!held) return undefined;
+    } finally {
+      notice.stop();
     }
-    return undefined;
+  }
+
+  /** Registers for the key's fill notices now; `next` resolves true on a notice, false after `timeoutMs`. */
+  private expectNotice(key: string): { next(timeoutMs: number): Promise<boolean>; stop(): void } {
+    let heard = false;
+    let wake: (() => void) | undefined;
+    const listener = () => {
+      if (wake === undefined) heard = true;
+      else wake();
+    };
+    const listeners = this.waiters.get(key) ?? new Set<() => void>();
+    listeners.add(listener);
+    this.waiters.set(key, listeners);
+    return {
+      next: (timeoutMs) => {
+        if (heard) {
+          heard = false;
+          return Promise.resolve(true);
+        }
+        return new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => {
+            wake = undefined;
+            resolve(false);
+          }, timeoutMs);
+          wake = () => {
+            clearTimeout(timer);
+            wake = undefined;
+            resolve(true);
+          };
+        });
+      },
+      stop: () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && this.waiters.get(key) === listeners) this.waiters.delete(key);
+      },
+    };
   }
 }
 

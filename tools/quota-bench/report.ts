@@ -156,6 +156,68 @@ export interface ScenarioResult {
   freshness: FreshnessSummary;
   /** 1-minute load average of the machine at the start and at the end: how shared it was. */
   loadAverage: [number, number];
+  /** Who had the CPU over the measured window: absent when it was not measured. */
+  contention?: Contention;
+  /** Pages slower than the p99 target, by the second of the run they were sent in: where the tail is. */
+  slowPages?: SlowPages;
+}
+
+export interface Contention {
+  /** Share of all the machine's cores spent busy (anything, not only the bench's processes), 0..1. */
+  machineBusy: number;
+  /** CPU each gateway process used, in cores (1: one core the whole window). */
+  gatewayCores: number[];
+  /** Each gateway's event-loop delay (its /metrics, reset by the scrape at the start); null if absent. */
+  eventLoop: ({ p99Ms: number; maxMs: number } | null)[];
+}
+
+export interface SlowPages {
+  thresholdMs: number;
+  count: number;
+  /** Second of the run (from the first request) -> pages over the threshold sent in it. */
+  bySecond: Map<number, number>;
+}
+
+/** Counts the pages over `thresholdMs` by the second of the run they were sent in. */
+export function slowPagesBySecond(
+  samples: readonly { sentAt: number; latencyMs: number }[],
+  thresholdMs: number,
+): SlowPages {
+  const start = Math.min(...samples.map((sample) => sample.sentAt));
+  const bySecond = new Map<number, number>();
+  let count = 0;
+  for (const sample of samples) {
+    if (sample.latencyMs <= thresholdMs) continue;
+    count += 1;
+    const second = Math.floor((sample.sentAt - start) / 1000);
+    bySecond.set(second, (bySecond.get(second) ?? 0) + 1);
+  }
+  return { thresholdMs, count, bySecond };
+}
+
+/** `over 250 ms: 45 pages, most in s 0 (30), 1 (10), 7 (5)`: the busiest few seconds, in time order. */
+export function formatSlowPages(slow: SlowPages, shown = 5): string {
+  if (slow.count === 0) return `Pages over ${formatMs(slow.thresholdMs)}: none.`;
+  const busiest = [...slow.bySecond]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, shown)
+    .sort((a, b) => a[0] - b[0]);
+  const inShown = busiest.reduce((sum, [, count]) => sum + count, 0);
+  return (
+    `Pages over ${formatMs(slow.thresholdMs)}: ${slow.count}, ${inShown} of them sent in s ` +
+    `${busiest.map(([second, count]) => `${second} (${count})`).join(', ')} of the run.`
+  );
+}
+
+export function formatContention(contention: Contention): string {
+  const list = (values: readonly string[]) =>
+    values.length <= 1 ? (values[0] ?? '') : `${values.slice(0, -1).join(', ')} and ${values.at(-1)}`;
+  const cores = list(contention.gatewayCores.map((cores) => cores.toFixed(2)));
+  const lag = contention.eventLoop.every((figures) => figures !== null)
+    ? `; event-loop delay p99 ${list(contention.eventLoop.map((figures) => formatMs(figures?.p99Ms ?? null)))}, max ${list(contention.eventLoop.map((figures) => formatMs(figures?.maxMs ?? null)))}`
+    : '';
+  const gateways = contention.gatewayCores.length === 1 ? 'the gateway used' : 'the gateways used';
+  return `CPU: the machine's cores ${formatPercent(contention.machineBusy)} busy, ${gateways} ${cores} cores${lag}.`;
 }
 
 export function okRatio(result: ScenarioResult): number | null {
@@ -357,6 +419,16 @@ export function resultDetails(result: ScenarioResult): string {
   return [
     `- ${result.replicas} replica${result.replicas === 1 ? '' : 's'}, ${result.people} people, ${result.seconds} s: ${result.pages} pages, ${result.okPages} without error; upstream: ${upstream}.`,
     `  Cache lookups: ${cache}. Freshness: ${result.freshness.created} campaigns created, ${result.freshness.measured} created at least ${formatMs(result.freshness.windowMs)} before the end, ${result.freshness.neverSeen} of them never seen. Load average ${result.loadAverage[0].toFixed(1)} at the start, ${result.loadAverage[1].toFixed(1)} at the end.`,
+    ...(result.contention === undefined && result.slowPages === undefined
+      ? []
+      : [
+          `  ${[
+            result.contention === undefined ? '' : formatContention(result.contention),
+            result.slowPages === undefined ? '' : formatSlowPages(result.slowPages),
+          ]
+            .filter((part) => part !== '')
+            .join(' ')}`,
+        ]),
   ].join('\n');
 }
 

@@ -23,6 +23,7 @@ import {
 } from './protocol.js';
 import {
   addCounts,
+  type Contention,
   checkTargets,
   diffCounts,
   formatMs,
@@ -31,8 +32,10 @@ import {
   resultDetails,
   resultsTable,
   type ScenarioResult,
+  slowPagesBySecond,
   sumCounterBy,
   summariseFreshness,
+  TARGETS,
   type UpstreamFigures,
 } from './report.js';
 
@@ -219,11 +222,37 @@ async function post(url: string): Promise<void> {
   if (!response.ok) throw new Error(`POST ${url}: HTTP ${response.status}`);
 }
 
-async function scrapeCacheLookups(origin: string): Promise<Map<string, number> | null> {
+interface GatewayScrape {
+  lookups: Map<string, number> | null;
+  cpuSeconds: number | null;
+  /** Since the previous scrape: prom-client resets its event-loop histogram on each one. */
+  eventLoop: { p99Ms: number; maxMs: number } | null;
+}
+
+async function scrapeGateway(origin: string): Promise<GatewayScrape> {
   const response = await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
   if (!response.ok) throw new Error(`GET ${origin}/metrics: HTTP ${response.status}`);
-  return sumCounterBy(text, 'gateway_upstream_cache_lookups_total', 'result');
+  const single = (metric: string) => sumCounterBy(text, metric, 'none')?.get('') ?? null;
+  const p99 = single('gateway_nodejs_eventloop_lag_p99_seconds');
+  const max = single('gateway_nodejs_eventloop_lag_max_seconds');
+  return {
+    lookups: sumCounterBy(text, 'gateway_upstream_cache_lookups_total', 'result'),
+    cpuSeconds: single('gateway_process_cpu_seconds_total'),
+    eventLoop: p99 === null || max === null ? null : { p99Ms: p99 * 1000, maxMs: max * 1000 },
+  };
+}
+
+/** Busy and total CPU time of all the machine's cores so far (ms): busy / total over a window is its load. */
+function machineCpu(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const cpu of cpus()) {
+    const { user, nice, sys, idle, irq } = cpu.times;
+    busy += user + nice + sys + irq;
+    total += user + nice + sys + idle + irq;
+  }
+  return { busy, total };
 }
 
 /** One first page per filter per replica: JIT, pools and connections warm before the clock starts. */
@@ -261,7 +290,9 @@ async function runScenario(replicas: number, options: Options): Promise<Scenario
     // Let the warm-up's Altur calls leave the simulator's 1 s window, so they cannot cause a 429 that
     // belongs to no measured page.
     await sleep(1500);
-    const lookupsBefore = await Promise.all(origins.map(scrapeCacheLookups));
+    const scrapesBefore = await Promise.all(origins.map(scrapeGateway));
+    const cpuAtStart = machineCpu();
+    const clockAtStart = performance.now();
     const loadAtStart = loadavg()[0] ?? 0;
     await post(`${simulators.ready.control}/start`);
     const people = await runPeople({
@@ -276,7 +307,9 @@ async function runScenario(replicas: number, options: Options): Promise<Scenario
       signal: AbortSignal.timeout(10_000),
     });
     const stats = simulatorStatsSchema.parse(await statsResponse.json());
-    const lookupsAfter = await Promise.all(origins.map(scrapeCacheLookups));
+    const scrapesAfter = await Promise.all(origins.map(scrapeGateway));
+    const cpuAtEnd = machineCpu();
+    const windowSeconds = (performance.now() - clockAtStart) / 1000;
     const loadAtEnd = loadavg()[0] ?? 0;
 
     const elapsedSeconds = Math.max(0.001, (stats.at - (stats.startedAt ?? stats.at)) / 1000);
@@ -298,8 +331,23 @@ async function runScenario(replicas: number, options: Options): Promise<Scenario
     }
     const latencies = people.samples.map((sample) => sample.latencyMs);
     const lookups = addCounts(
-      lookupsAfter.map((after, index) => diffCounts(lookupsBefore[index] ?? null, after)),
+      scrapesAfter.map((after, index) => diffCounts(scrapesBefore[index]?.lookups ?? null, after.lookups)),
     );
+    const gatewayCores = scrapesAfter.map((after, index) => {
+      const before = scrapesBefore[index]?.cpuSeconds ?? null;
+      return after.cpuSeconds === null || before === null
+        ? null
+        : (after.cpuSeconds - before) / windowSeconds;
+    });
+    const cpuTotal = cpuAtEnd.total - cpuAtStart.total;
+    const contention: Contention | undefined =
+      cpuTotal > 0 && gatewayCores.every((cores) => cores !== null)
+        ? {
+            machineBusy: (cpuAtEnd.busy - cpuAtStart.busy) / cpuTotal,
+            gatewayCores: gatewayCores.filter((cores) => cores !== null),
+            eventLoop: scrapesAfter.map((after) => after.eventLoop),
+          }
+        : undefined;
     return {
       people: options.people,
       replicas,
@@ -319,6 +367,8 @@ async function runScenario(replicas: number, options: Options): Promise<Scenario
         options.freshnessWindowMs,
       ),
       loadAverage: [loadAtStart, loadAtEnd],
+      ...(contention === undefined ? {} : { contention }),
+      slowPages: slowPagesBySecond(people.samples, TARGETS.p99Ms),
     };
   } finally {
     await stopAll();

@@ -4,12 +4,15 @@ import {
   cacheHitRatio,
   checkTargets,
   diffCounts,
+  formatContention,
   formatMs,
+  formatSlowPages,
   MARKER_END,
   MARKER_START,
   percentile,
   replaceBetweenMarkers,
   type ScenarioResult,
+  slowPagesBySecond,
   sumCounterBy,
   summariseFreshness,
 } from '../../../tools/quota-bench/report.js';
@@ -185,6 +188,45 @@ describe('formatting and the BENCHMARKS.md section', () => {
 
   it('appends the markers when the document has none', () => {
     expect(replaceBetweenMarkers('# B\n', 'new')).toBe(`# B\n\n${MARKER_START}\nnew\n${MARKER_END}\n`);
+  });
+});
+
+describe('where the tail is and who had the CPU', () => {
+  const at = (second: number, latencyMs: number) => ({ sentAt: 5000 + second * 1000, latencyMs });
+
+  it('counts the pages over the threshold by the second of the run they were sent in', () => {
+    const slow = slowPagesBySecond([at(0, 10), at(0.2, 300), at(0.9, 251), at(3.5, 900), at(3.6, 250)], 250);
+    expect(slow.count).toBe(3);
+    expect([...slow.bySecond]).toEqual([
+      [0, 2],
+      [3, 1],
+    ]);
+    expect(formatSlowPages(slow)).toBe('Pages over 250 ms: 3, 3 of them sent in s 0 (2), 3 (1) of the run.');
+    expect(formatSlowPages(slowPagesBySecond([at(0, 10)], 250))).toBe('Pages over 250 ms: none.');
+  });
+
+  it('shows the busiest seconds only, in time order', () => {
+    const samples = [0, 1, 1, 2, 2, 2, 9, 9, 9, 9].map((second) => at(second, 400));
+    expect(formatSlowPages(slowPagesBySecond(samples, 250), 2)).toBe(
+      'Pages over 250 ms: 10, 7 of them sent in s 2 (3), 9 (4) of the run.',
+    );
+  });
+
+  it('formats the CPU line, without event-loop figures when a gateway has none', () => {
+    const contention = {
+      machineBusy: 0.934,
+      gatewayCores: [0.45, 0.412],
+      eventLoop: [
+        { p99Ms: 40, maxMs: 310 },
+        { p99Ms: 38.2, maxMs: 1200 },
+      ],
+    };
+    expect(formatContention(contention)).toBe(
+      "CPU: the machine's cores 93.4 % busy, the gateways used 0.45 and 0.41 cores; event-loop delay p99 40 ms and 38 ms, max 310 ms and 1.2 s.",
+    );
+    expect(formatContention({ machineBusy: 0.5, gatewayCores: [0.3], eventLoop: [null] })).toBe(
+      "CPU: the machine's cores 50.0 % busy, the gateway used 0.30 cores.",
+    );
   });
 });
 
