@@ -17,15 +17,20 @@ import { DEFAULT_METRICS_PATH, useMetricsEndpoint } from './plugins/metricsEndpo
 import { usePartialErrors } from './plugins/partialErrors.js';
 import { DEFAULT_READINESS_ENDPOINT, useReadiness } from './plugins/readiness.js';
 import { DEFAULT_GRAPHQL_ENDPOINT, useRequestInfo } from './plugins/requestInfo.js';
-import type { ProviderClient } from './providers/provider.js';
+import type { ProviderClient, ProviderModule } from './providers/provider.js';
 import { PROVIDER_MODULES } from './providers/registry.js';
 import type { RedisState } from './scaleout/redis.js';
-import { schema } from './schema/index.js';
+import { buildSchema } from './schema/index.js';
 import { useClientAccess } from './security/clientAccess.js';
 import { useOperationLimits } from './security/limits.js';
 
 export interface AppOptions {
   clients: readonly ProviderClient[];
+  /**
+   * The registry the schema is built from (its Provider enum and object types) and GraphiQL's example.
+   * @default PROVIDER_MODULES (src/providers/registry.ts)
+   */
+  modules?: readonly ProviderModule[];
   logger: Logger;
   /**
    * Serve GraphiQL on GET /graphql.
@@ -62,7 +67,9 @@ export interface AppOptions {
   live?: { intake: Plugin[]; subscriptions: Plugin[] };
 }
 
-export const EXAMPLE_QUERY = `# The newest campaigns of every provider, one Relay connection.
+/** GraphiQL's first query: the merged list, with each provider's own fields. */
+export function exampleQueryFor(modules: readonly ProviderModule[]): string {
+  return `# The newest campaigns of every provider, one Relay connection.
 query NewestCampaigns($after: String) {
   campaigns(first: 10, after: $after) {
     totalCount
@@ -75,12 +82,13 @@ query NewestCampaigns($after: String) {
         status
         channel
         createdAt
-${PROVIDER_MODULES.map((module) => `        ... on ${module.typeName} { ${module.docs.exampleFields} }`).join('\n')}
+${modules.map((module) => `        ... on ${module.typeName} { ${module.docs.exampleFields} }`).join('\n')}
       }
     }
   }
 }
 `;
+}
 
 const GRAPHQL_ENDPOINT = DEFAULT_GRAPHQL_ENDPOINT;
 const HEALTH_ENDPOINT = '/healthz';
@@ -100,6 +108,8 @@ export const DEVELOPMENT_SECURITY: SecurityConfig = {
 export function createApp(options: AppOptions) {
   const cursors = new CursorCodec(options.cursorSecret ?? randomBytes(32).toString('base64url'));
   const { clients, logger, metrics } = options;
+  const modules = options.modules ?? PROVIDER_MODULES;
+  const schema = buildSchema(modules);
   const security = { ...DEVELOPMENT_SECURITY, ...options.security };
   const plugins: (
     | Plugin
@@ -167,7 +177,7 @@ export function createApp(options: AppOptions) {
         ? false
         : {
             title: 'Campaign gateway',
-            defaultQuery: options.exampleQuery ?? EXAMPLE_QUERY,
+            defaultQuery: options.exampleQuery ?? exampleQueryFor(modules),
             ...(security.apiKeys.length > 0 || security.jwt !== undefined
               ? {
                   headers: JSON.stringify(

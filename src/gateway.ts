@@ -11,10 +11,11 @@ import { serveWebSockets } from './events/websocket.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from './http/resilience.js';
 import { RATE_WINDOW_MS } from './http/upstreamClient.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import type { ProviderClient } from './providers/provider.js';
+import type { ProviderClient, ProviderModule } from './providers/provider.js';
 import { createProviderClients, PROVIDER_MODULES } from './providers/registry.js';
 import { connectRedis, type RedisConnection } from './scaleout/redis.js';
 import { createSharedRateLimits } from './scaleout/sharedRateLimit.js';
+import { buildSchema } from './schema/index.js';
 
 const SHARED_WINDOW_SLACK_MS = 50;
 
@@ -60,6 +61,12 @@ export interface GatewayOverrides {
   breaker?: BreakerOptions;
   /** Told of every circuit change, after the gateway has logged it. */
   onBreakerChange?: (provider: Provider, state: BreakerState) => void;
+  /**
+   * The providers the gateway knows: its schema, clients, webhooks and pollers come from them. Configure it
+   * with `loadConfig(env, modules)` so each reads its own variables.
+   * @default PROVIDER_MODULES (src/providers/registry.ts)
+   */
+  modules?: readonly ProviderModule[];
 }
 
 /** Everything `main`, the demo, the tests and the tools serve, wired from one configuration. */
@@ -96,24 +103,30 @@ export async function createGateway(
         });
   if (cache !== undefined) metrics.watchUpstreamCache(() => cache.sizeBytes);
   const { dispatcher, retry, breaker } = overrides;
-  const clients = createProviderClients(config.providers, {
-    ...config.upstream,
-    ...(cache === undefined ? {} : { cache }),
-    ...(dispatcher === undefined ? {} : { dispatcher }),
-    ...(retry === undefined ? {} : { retry }),
-    ...(breaker === undefined ? {} : { breaker }),
-    observer: metrics.upstream,
-    onBreakerChange: (provider, state) => {
-      logger[state === 'closed' ? 'info' : 'warn'](
-        { provider, breaker: state },
-        `${provider} circuit ${state}`,
-      );
-      overrides.onBreakerChange?.(provider, state);
+  const modules = overrides.modules ?? PROVIDER_MODULES;
+  const schema = buildSchema(modules);
+  const clients = createProviderClients(
+    config.providers,
+    {
+      ...config.upstream,
+      ...(cache === undefined ? {} : { cache }),
+      ...(dispatcher === undefined ? {} : { dispatcher }),
+      ...(retry === undefined ? {} : { retry }),
+      ...(breaker === undefined ? {} : { breaker }),
+      observer: metrics.upstream,
+      onBreakerChange: (provider, state) => {
+        logger[state === 'closed' ? 'info' : 'warn'](
+          { provider, breaker: state },
+          `${provider} circuit ${state}`,
+        );
+        overrides.onBreakerChange?.(provider, state);
+      },
+      ...(sharedRates === undefined
+        ? {}
+        : { sharedRateLimit: (provider, limit) => sharedRates.forProvider(provider, limit) }),
     },
-    ...(sharedRates === undefined
-      ? {}
-      : { sharedRateLimit: (provider, limit) => sharedRates.forProvider(provider, limit) }),
-  });
+    modules,
+  );
   metrics.watchBreakers(clients);
   if (config.security.apiKeys.length === 0 && config.security.jwt === undefined) {
     logger.warn(
@@ -123,7 +136,7 @@ export async function createGateway(
   }
   const events = createLiveEvents(config.events, {
     clients,
-    modules: PROVIDER_MODULES,
+    modules,
     providers: config.providers,
     logger,
     metrics,
@@ -131,6 +144,7 @@ export async function createGateway(
     redis: redis && { client: redis.redis, prefix },
   });
   const app = createApp({
+    modules,
     live: { intake: events.intakePlugins, subscriptions: events.subscriptionPlugins },
     clients,
     logger,
@@ -160,7 +174,7 @@ export async function createGateway(
     metrics,
     events,
     serveWebSockets(server) {
-      sockets.push(serveWebSockets(server, app, { keepAliveMs: config.events.keepAliveMs }));
+      sockets.push(serveWebSockets(server, app, schema, { keepAliveMs: config.events.keepAliveMs }));
     },
     async close() {
       await Promise.allSettled(sockets.map((socket) => socket.close()));

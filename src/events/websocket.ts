@@ -1,11 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { type ExecutionArgs, type ExecutionResult, GraphQLError, parse } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, parse } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { App } from '../app.js';
-import { schema } from '../schema/index.js';
 
 export interface WebSocketOptions {
   /** @default /graphql */
@@ -34,7 +33,12 @@ interface OperationContext {
  * meets exactly what an SSE client meets: client keys (from `connection_init`'s `Authorization`, or the upgrade
  * request's header), the client rate limit, the operation limits, the subscription limit, masked errors.
  */
-export function serveWebSockets(server: Server, app: App, options: WebSocketOptions = {}) {
+export function serveWebSockets(
+  server: Server,
+  app: App,
+  schema: GraphQLSchema,
+  options: WebSocketOptions = {},
+) {
   const path = options.path ?? '/graphql';
   const wss = new WebSocketServer({ server, path });
   const disposable = useServer<Record<string, unknown> | undefined, { context?: unknown }>(

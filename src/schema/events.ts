@@ -1,103 +1,113 @@
 import { GraphQLError } from 'graphql';
 import { LiveEvents, type LivePayload } from '../events/live.js';
 import type { CAMPAIGN_EVENT_TYPES, CampaignEvent } from '../events/types.js';
-import { PROVIDER_MODULES } from '../providers/registry.js';
-import { builder } from './builder.js';
-import { CampaignInterface, CampaignStatusEnum, ProviderEnum } from './campaign.js';
+import type { ProviderModule } from '../providers/provider.js';
+import type { GatewayBuilder } from './builder.js';
+import type { CampaignTypes } from './campaign.js';
 import { encodeGlobalId } from './globalId.js';
-import { CampaignFilterInput, normaliseFilter } from './query.js';
+import { type defineQueryFields, normaliseFilter } from './query.js';
 
-const TYPE_NAME = new Map(PROVIDER_MODULES.map((module) => [module.provider, module.typeName]));
+const SUBSCRIPTION_DESCRIPTION = `Changes to campaigns that match the filter, as they happen. At least once: with \`after\`, the stream
+starts just after that event (within the gateway's retention), so a client that reconnects misses nothing.`;
 
-const CampaignEventTypeEnum = builder.enumType('CampaignEventType', {
-  description: 'What happened to a campaign.',
-  values: {
-    STATUS_CHANGED: {
-      description: 'The provider reported a new status (from a provider webhook, or seen by polling).',
-    },
-    CYCLE_COMPLETED: { description: 'A cycle iteration finished (campaigns with cycles).' },
-    CREATED: { description: 'A campaign the gateway had not seen before appeared (seen by polling).' },
-    UPDATED: { description: 'Other fields of a campaign changed (seen by polling).' },
-  } satisfies Record<(typeof CAMPAIGN_EVENT_TYPES)[number], { description: string }>,
-});
+/** The subscription: live campaign events. */
+export function defineEventFields(
+  builder: GatewayBuilder,
+  types: CampaignTypes & Pick<ReturnType<typeof defineQueryFields>, 'CampaignFilterInput'>,
+  modules: readonly ProviderModule[],
+): void {
+  const { CampaignInterface, CampaignStatusEnum, ProviderEnum, CampaignFilterInput } = types;
+  const typeNames = new Map(modules.map((module) => [module.provider, module.typeName]));
 
-const CampaignEventRef = builder.objectRef<CampaignEvent>('CampaignEvent').implement({
-  description: 'One change to one campaign, as the gateway learned it.',
-  fields: (t) => ({
-    id: t.exposeID('id', {
-      description:
-        "Position of this event in the gateway's event log: pass it as `after` to resume after it.",
-    }),
-    type: t.field({
-      type: CampaignEventTypeEnum,
-      description: 'What happened.',
-      resolve: (event) => event.type,
-    }),
-    provider: t.field({
-      type: ProviderEnum,
-      description: 'The provider of the campaign.',
-      resolve: (event) => event.provider,
-    }),
-    occurredAt: t.field({
-      type: 'DateTime',
-      description: 'When the provider says it happened (UTC).',
-      resolve: (event) => event.occurredAt,
-    }),
-    campaignId: t.id({
-      description: "The campaign's Node id.",
-      resolve: (event) => encodeGlobalId(TYPE_NAME.get(event.provider) ?? event.provider, event.providerId),
-    }),
-    campaign: t.field({
-      type: CampaignInterface,
-      nullable: true,
-      description: 'The campaign as the gateway can load it now; null if it cannot.',
-      resolve: (event, _args, context) => context.live?.events.campaignOf(event) ?? null,
-    }),
-    status: t.field({
-      type: CampaignStatusEnum,
-      nullable: true,
-      description: 'The status after the event, where the event carries one.',
-      resolve: (event) => event.status,
-    }),
-    previousStatus: t.field({
-      type: CampaignStatusEnum,
-      nullable: true,
-      description: 'The status before the event, where known.',
-      resolve: (event) => event.previousStatus,
-    }),
-  }),
-});
+  const CampaignEventTypeEnum = builder.enumType('CampaignEventType', {
+    description: 'What happened to a campaign.',
+    values: {
+      STATUS_CHANGED: {
+        description: 'The provider reported a new status (from a provider webhook, or seen by polling).',
+      },
+      CYCLE_COMPLETED: { description: 'A cycle iteration finished (campaigns with cycles).' },
+      CREATED: { description: 'A campaign the gateway had not seen before appeared (seen by polling).' },
+      UPDATED: { description: 'Other fields of a campaign changed (seen by polling).' },
+    } satisfies Record<(typeof CAMPAIGN_EVENT_TYPES)[number], { description: string }>,
+  });
 
-builder.subscriptionType({
-  description: 'Live campaign events, over SSE (`Accept: text/event-stream`) or WebSocket.',
-});
-
-builder.subscriptionField('campaignEvents', (t) =>
-  t.field({
-    type: CampaignEventRef,
-    description: `Changes to campaigns that match the filter, as they happen. At least once: with \`after\`, the stream
-starts just after that event (within the gateway's retention), so a client that reconnects misses nothing.`,
-    args: {
-      filter: t.arg({ type: CampaignFilterInput, description: 'Which campaigns; all when absent.' }),
-      after: t.arg.id({
+  const CampaignEventRef = builder.objectRef<CampaignEvent>('CampaignEvent').implement({
+    description: 'One change to one campaign, as the gateway learned it.',
+    fields: (t) => ({
+      id: t.exposeID('id', {
         description:
-          'Resume just after this event id. Over SSE a `Last-Event-ID` header does the same when `after` is absent.',
+          "Position of this event in the gateway's event log: pass it as `after` to resume after it.",
       }),
-    },
-    subscribe: async (_root, args, context) => {
-      const live = context.live;
-      if (live === undefined) throw new GraphQLError('Live events are not served here.');
-      const filter = normaliseFilter(args.filter);
-      const after =
-        args.after === null || args.after === undefined
-          ? LiveEvents.parseAfter(live.lastEventId, 'Last-Event-ID')
-          : LiveEvents.parseAfter(String(args.after), 'after');
-      return live.events.open(live.client, filter, after, live.signal);
-    },
-    resolve: (payload: LivePayload, _args, context) => {
-      if ('error' in payload) throw payload.error;
-      if (context.live !== undefined) context.live.delivered = payload.event.id;
-      return payload.event;
-    },
-  }),
-);
+      type: t.field({
+        type: CampaignEventTypeEnum,
+        description: 'What happened.',
+        resolve: (event) => event.type,
+      }),
+      provider: t.field({
+        type: ProviderEnum,
+        description: 'The provider of the campaign.',
+        resolve: (event) => event.provider,
+      }),
+      occurredAt: t.field({
+        type: 'DateTime',
+        description: 'When the provider says it happened (UTC).',
+        resolve: (event) => event.occurredAt,
+      }),
+      campaignId: t.id({
+        description: "The campaign's Node id.",
+        resolve: (event) => encodeGlobalId(typeNames.get(event.provider) ?? event.provider, event.providerId),
+      }),
+      campaign: t.field({
+        type: CampaignInterface,
+        nullable: true,
+        description: 'The campaign as the gateway can load it now; null if it cannot.',
+        resolve: (event, _args, context) => context.live?.events.campaignOf(event) ?? null,
+      }),
+      status: t.field({
+        type: CampaignStatusEnum,
+        nullable: true,
+        description: 'The status after the event, where the event carries one.',
+        resolve: (event) => event.status,
+      }),
+      previousStatus: t.field({
+        type: CampaignStatusEnum,
+        nullable: true,
+        description: 'The status before the event, where known.',
+        resolve: (event) => event.previousStatus,
+      }),
+    }),
+  });
+
+  builder.subscriptionType({
+    description: 'Live campaign events, over SSE (`Accept: text/event-stream`) or WebSocket.',
+  });
+
+  builder.subscriptionField('campaignEvents', (t) =>
+    t.field({
+      type: CampaignEventRef,
+      description: SUBSCRIPTION_DESCRIPTION,
+      args: {
+        filter: t.arg({ type: CampaignFilterInput, description: 'Which campaigns; all when absent.' }),
+        after: t.arg.id({
+          description:
+            'Resume just after this event id. Over SSE a `Last-Event-ID` header does the same when `after` is absent.',
+        }),
+      },
+      subscribe: async (_root, args, context) => {
+        const live = context.live;
+        if (live === undefined) throw new GraphQLError('Live events are not served here.');
+        const filter = normaliseFilter(args.filter);
+        const after =
+          args.after === null || args.after === undefined
+            ? LiveEvents.parseAfter(live.lastEventId, 'Last-Event-ID')
+            : LiveEvents.parseAfter(String(args.after), 'after');
+        return live.events.open(live.client, filter, after, live.signal);
+      },
+      resolve: (payload: LivePayload, _args, context) => {
+        if ('error' in payload) throw payload.error;
+        if (context.live !== undefined) context.live.delivered = payload.event.id;
+        return payload.event;
+      },
+    }),
+  );
+}

@@ -1,6 +1,6 @@
 import { Kind } from 'graphql';
 import { BadUserInputError } from '../errors.js';
-import { builder } from './builder.js';
+import type { GatewayBuilder } from './builder.js';
 
 // Full date-time with an explicit zone: a zone-less instant would mean different things on different servers.
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -56,9 +56,11 @@ export function toIsoInstant(date: Date): string {
   return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${THREE_DIGITS[millis]}Z`;
 }
 
-builder.scalarType('DateTime', {
-  description: 'An instant in ISO 8601, always rendered in UTC, e.g. 2024-01-10T09:00:00.000Z.',
-  serialize: toIsoInstant,
-  parseValue: parseInstant,
-  parseLiteral: (ast) => parseInstant(ast.kind === Kind.STRING ? ast.value : undefined),
-});
+export function defineScalars(builder: GatewayBuilder): void {
+  builder.scalarType('DateTime', {
+    description: 'An instant in ISO 8601, always rendered in UTC, e.g. 2024-01-10T09:00:00.000Z.',
+    serialize: toIsoInstant,
+    parseValue: parseInstant,
+    parseLiteral: (ast) => parseInstant(ast.kind === Kind.STRING ? ast.value : undefined),
+  });
+}

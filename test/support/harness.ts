@@ -38,6 +38,11 @@ export interface HarnessOptions {
   responseCacheTtlMs?: number;
   /** Puts the shared upstream cache in front of both providers with this freshness. */
   upstreamCache?: FreshnessPolicy;
+  /**
+   * Providers beyond the two simulated here (their modules go in `overrides.modules`), configured after them.
+   * The upstream cache's freshness applies to them too.
+   */
+  extraProviders?: readonly ProviderConfig[];
 }
 
 /**
@@ -133,6 +138,7 @@ function harnessConfig(
       ...freshness,
     });
   }
+  for (const extra of options.extraProviders ?? []) providers.push({ ...extra, ...freshness });
   return {
     env: 'test',
     port: 0,
