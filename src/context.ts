@@ -1,11 +1,9 @@
 import type { GraphQLError } from 'graphql';
 import type { Provider } from './domain/campaign.js';
-import { UpstreamBadResponseError } from './errors.js';
 import type { LiveContext } from './events/livePlugin.js';
 import type { CursorCodec } from './pagination/cursor.js';
 import { requestInfo } from './plugins/requestInfo.js';
 import type { ProviderClient, ProviderSession } from './providers/provider.js';
-import type { ItemIssue } from './providers/types.js';
 
 /** Per GraphQL request: its own loaders (never shared across requests), its id, and its partial errors. */
 export interface GatewayContext {
@@ -42,21 +40,10 @@ export function createContext(
     signal: request.signal,
     requestId,
     deadline: Date.now() + deadlineMs,
-    reportIssues: (issues: readonly ItemIssue[]) => {
-      for (const issue of issues) reportPartial(skippedItemError(issue));
-    },
     noteStale: (provider: Provider, ageMs: number) => {
       staleData.set(provider, Math.max(ageMs, staleData.get(provider) ?? 0));
     },
   };
   const sessions = new Map(clients.map((client) => [client.provider, client.openSession(scope)] as const));
   return { requestId, sessions, cursors, partialErrors, reportPartial, staleData };
-}
-
-function skippedItemError(issue: ItemIssue): GraphQLError {
-  const which = issue.providerId === null ? 'a campaign' : `campaign ${issue.providerId}`;
-  return new UpstreamBadResponseError(
-    issue.provider,
-    `sent ${which} with an invalid field \`${issue.field}\` (${issue.message}); it was left out of the result.`,
-  );
 }

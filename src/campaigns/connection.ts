@@ -1,4 +1,5 @@
 import type { Campaign } from '../domain/campaign.js';
+import type { ItemIssue } from '../domain/itemIssue.js';
 import { BadUserInputError, UpstreamError } from '../errors.js';
 import { type ConnectionArgs, type PageRequest, parseConnectionArgs } from '../pagination/connectionArgs.js';
 import {
@@ -28,6 +29,8 @@ export interface CampaignPage {
   totalCount: number;
   /** Streams that failed: their campaigns are missing from this page, and their positions did not move. */
   failures: UpstreamError[];
+  /** Items the providers sent that failed validation and were left out. */
+  issues: ItemIssue[];
 }
 
 /** Where every stream stands: its boundary key (null before it has shown anything) and its upstream hint. */
@@ -60,7 +63,7 @@ export async function readCampaignPage(
   const filterDigest = digestOf(streams.map((stream) => stream.key));
   const walk = startingWalk(streams, request, filterDigest, codec);
   if (streams.length === 0) {
-    return { edges: [], pageInfo: pageInfo(request, [], false), totalCount: 0, failures: [] };
+    return { edges: [], pageInfo: pageInfo(request, [], false), totalCount: 0, failures: [], issues: [] };
   }
 
   const settled = await Promise.allSettled(
@@ -76,9 +79,11 @@ export async function readCampaignPage(
   );
   const reads: (StreamRead | null)[] = [];
   const failures: UpstreamError[] = [];
+  const issues: ItemIssue[] = [];
   for (const outcome of settled) {
     if (outcome.status === 'fulfilled') {
       reads.push(outcome.value);
+      issues.push(...(outcome.value.issues ?? []));
     } else if (outcome.reason instanceof UpstreamError) {
       reads.push(null);
       failures.push(outcome.reason);
@@ -160,7 +165,7 @@ export async function readCampaignPage(
     return left > 0 || (request.direction === 'forward' ? read.moreAfter : read.moreBefore);
   });
   const totalCount = reads.reduce((sum, read) => sum + (read === null ? 0 : read.total), 0);
-  return { edges, pageInfo: pageInfo(request, edges, more), totalCount, failures };
+  return { edges, pageInfo: pageInfo(request, edges, more), totalCount, failures, issues };
 }
 
 function startingWalk(

@@ -223,7 +223,6 @@ export class LiveEvents {
       signal: undefined,
       requestId: `event-${event.id}`,
       deadline: Date.now() + (this.#options.loadDeadlineMs ?? 15_000),
-      reportIssues: () => undefined,
       noteStale: () => undefined,
     });
     try {

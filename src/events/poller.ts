@@ -77,7 +77,6 @@ export function startPoller(options: PollerOptions) {
       signal: undefined,
       requestId: `poll-${client.provider}-${Date.now()}`,
       deadline: Date.now() + (options.deadlineMs ?? 15_000),
-      reportIssues: () => undefined,
       noteStale: () => undefined,
     });
     const streams = session.streams({ ...EMPTY_FILTER, providers: [client.provider], includeArchived: true });

@@ -10,7 +10,6 @@ import type { UpstreamObserver } from '../observability/upstreamObserver.js';
 import type { GatewayBuilder } from '../schema/builder.js';
 import type { CampaignInterfaceRef } from '../schema/campaign.js';
 import type { CampaignStream } from '../streams/stream.js';
-import type { ItemIssue } from './types.js';
 
 /** What one GraphQL request carries down to the providers. */
 export interface RequestScope {
@@ -18,8 +17,6 @@ export interface RequestScope {
   requestId: string;
   /** Epoch ms: no upstream attempt starts, and no retry waits, past this. */
   deadline: number;
-  /** Invalid items a provider skipped while serving this request; reported as GraphQL errors. */
-  reportIssues(issues: readonly ItemIssue[]): void;
   /** A cache answered for the provider with data this old (ms), past its freshness. */
   noteStale(provider: Provider, ageMs: number): void;
 }

@@ -1,9 +1,1 @@
-import type { Provider } from '../domain/campaign.js';
-
-/** One provider item that was skipped because it failed validation; the rest of its page still maps. */
-export interface ItemIssue {
-  provider: Provider;
-  providerId: string | null;
-  field: string;
-  message: string;
-}
+export type { ItemIssue } from '../domain/itemIssue.js';

@@ -2,7 +2,8 @@ import { GraphQLError, locatedError, responsePathAsArray } from 'graphql';
 import { readCampaignPage } from '../campaigns/connection.js';
 import type { GatewayContext } from '../context.js';
 import type { Campaign, CampaignChannel, CampaignFilter, CampaignStatus } from '../domain/campaign.js';
-import { BadUserInputError } from '../errors.js';
+import type { ItemIssue } from '../domain/itemIssue.js';
+import { BadUserInputError, UpstreamBadResponseError } from '../errors.js';
 import type { ProviderModule } from '../providers/provider.js';
 import type { GatewayBuilder } from './builder.js';
 import type { CampaignTypes } from './campaign.js';
@@ -140,11 +141,13 @@ export function defineQueryFields(
           const filter = normaliseFilter(args.filter);
           const streams = [...context.sessions.values()].flatMap((session) => session.streams(filter));
           const page = await readCampaignPage(streams, args, context.cursors);
+          const path = responsePathAsArray(info.path);
           for (const failure of page.failures) {
             context.reportPartial(
-              new GraphQLError(failure.message, { path: pathOf(info.path), extensions: failure.extensions }),
+              new GraphQLError(failure.message, { path, extensions: failure.extensions }),
             );
           }
+          for (const issue of page.issues) context.reportPartial(skippedItemError(issue, path));
           return page;
         },
       },
@@ -165,12 +168,12 @@ export function defineQueryFields(
   return { CampaignFilterInput };
 }
 
-function pathOf(path: { prev: unknown; key: string | number } | undefined): (string | number)[] {
-  const keys: (string | number)[] = [];
-  let current = path as { prev: unknown; key: string | number } | undefined;
-  while (current !== undefined) {
-    keys.unshift(current.key);
-    current = current.prev as typeof current;
-  }
-  return keys;
+/** A campaign a provider sent that failed validation: the page is served without it, and says so. */
+function skippedItemError(issue: ItemIssue, path: readonly (string | number)[]): GraphQLError {
+  const which = issue.providerId === null ? 'a campaign' : `campaign ${issue.providerId}`;
+  const error = new UpstreamBadResponseError(
+    issue.provider,
+    `sent ${which} with an invalid field \`${issue.field}\` (${issue.message}); it was left out of the result.`,
+  );
+  return new GraphQLError(error.message, { path, extensions: error.extensions });
 }

@@ -2,9 +2,17 @@
 // algorithm over the same segments.
 import { z } from 'zod';
 import type { Campaign, Provider } from '../domain/campaign.js';
+import type { ItemIssue } from '../domain/itemIssue.js';
 import { UpstreamBadResponseError, UpstreamUnavailableError } from '../errors.js';
 import { type Boundary, type IdOrder, isBeyond } from '../pagination/order.js';
-import type { CampaignStream, HintWire, StreamHint, StreamRead, StreamReadRequest } from './stream.js';
+import {
+  type CampaignStream,
+  type HintWire,
+  IssueLog,
+  type StreamHint,
+  type StreamRead,
+  type StreamReadRequest,
+} from './stream.js';
 
 export interface CursorCall {
   /** null: the list's start (direction next) or end (direction previous). */
@@ -20,6 +28,8 @@ export interface CursorPage {
   hasPrevious: boolean;
   nextCursor: string | null;
   previousCursor: string | null;
+  /** Entries that failed validation (null in `entries`), for the response's errors. */
+  issues?: readonly ItemIssue[];
 }
 
 export interface CursorStreamOptions {
@@ -91,6 +101,7 @@ export class CursorStream implements CampaignStream {
   readonly provider: Provider;
   readonly idOrder: IdOrder;
   private readonly fetchPage: (call: CursorCall) => Promise<CursorPage>;
+  private readonly issues = new IssueLog();
   private readonly alignedPageSize: number | undefined;
 
   constructor(options: CursorStreamOptions) {
@@ -98,7 +109,7 @@ export class CursorStream implements CampaignStream {
     this.key = options.key;
     this.provider = options.provider;
     this.idOrder = options.idOrder;
-    this.fetchPage = options.fetchPage;
+    this.fetchPage = (call) => options.fetchPage(call).then((page) => this.issues.note(page));
   }
 
   retreat(hint: StreamHint): StreamHint {
@@ -136,7 +147,19 @@ export class CursorStream implements CampaignStream {
     return hint;
   }
 
-  async read({ boundary, hint, count, direction, knownTotal }: StreamReadRequest): Promise<StreamRead> {
+  async read(request: StreamReadRequest): Promise<StreamRead> {
+    this.issues.take();
+    const read = await this.readUpstream(request);
+    return { ...read, issues: this.issues.take() };
+  }
+
+  private async readUpstream({
+    boundary,
+    hint,
+    count,
+    direction,
+    knownTotal,
+  }: StreamReadRequest): Promise<StreamRead> {
     const own = this.own(hint);
     const segments = count === 0 ? [] : await this.segmentsFor(boundary, own, count, direction);
     const located: Located[] = [];

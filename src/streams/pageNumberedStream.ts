@@ -3,10 +3,18 @@
 // would need the others' invariants restated.
 import { z } from 'zod';
 import type { Campaign, Provider } from '../domain/campaign.js';
+import type { ItemIssue } from '../domain/itemIssue.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import { type Boundary, type IdOrder, isBeyond } from '../pagination/order.js';
 import type { PageCall } from '../pagination/pageCover.js';
-import type { CampaignStream, HintWire, StreamHint, StreamRead, StreamReadRequest } from './stream.js';
+import {
+  type CampaignStream,
+  type HintWire,
+  IssueLog,
+  type StreamHint,
+  type StreamRead,
+  type StreamReadRequest,
+} from './stream.js';
 
 /** One page request; the bounds narrow the list to a keyset around a boundary. */
 export interface NumberedCall extends PageCall {
@@ -21,6 +29,8 @@ export interface NumberedCall extends PageCall {
 export interface NumberedPage {
   totalCount: number;
   entries: (Campaign | null)[];
+  /** Entries that failed validation (null in `entries`), for the response's errors. */
+  issues?: readonly ItemIssue[];
 }
 
 /**
@@ -101,6 +111,7 @@ export class PageNumberedStream implements CampaignStream {
   readonly provider: Provider;
   readonly idOrder: IdOrder;
   private readonly fetchPage: (call: NumberedCall) => Promise<NumberedPage>;
+  private readonly issues = new IssueLog();
   private readonly keyset: KeysetTrust | null;
   private readonly alignedPageSize: number | undefined;
 
@@ -109,7 +120,7 @@ export class PageNumberedStream implements CampaignStream {
     this.key = options.key;
     this.provider = options.provider;
     this.idOrder = options.idOrder;
-    this.fetchPage = options.fetchPage;
+    this.fetchPage = (call) => options.fetchPage(call).then((page) => this.issues.note(page));
     this.keyset = options.keyset;
   }
 
@@ -131,7 +142,19 @@ export class PageNumberedStream implements CampaignStream {
     return parsed.data[1] === 0 ? this.end : null;
   }
 
-  async read({ boundary, hint, count, direction, knownTotal }: StreamReadRequest): Promise<StreamRead> {
+  async read(request: StreamReadRequest): Promise<StreamRead> {
+    this.issues.take();
+    const read = await this.readUpstream(request);
+    return { ...read, issues: this.issues.take() };
+  }
+
+  private async readUpstream({
+    boundary,
+    hint,
+    count,
+    direction,
+    knownTotal,
+  }: StreamReadRequest): Promise<StreamRead> {
     const own = this.own(hint);
     if (boundary === null) return this.readExact(own, count, direction, knownTotal);
     let total = knownTotal;

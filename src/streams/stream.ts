@@ -1,4 +1,5 @@
 import type { Campaign, Provider } from '../domain/campaign.js';
+import type { ItemIssue } from '../domain/itemIssue.js';
 import type { Boundary, IdOrder } from '../pagination/order.js';
 
 /**
@@ -37,6 +38,28 @@ export interface StreamRead {
   moreBefore: boolean;
   /** More campaigns exist after the last item (after the boundary when nothing was returned). */
   moreAfter: boolean;
+  /** Items of the pages this read fetched that failed validation and were skipped. */
+  issues?: readonly ItemIssue[];
+}
+
+/**
+ * The skipped items of the pages one read fetched. A stream notes each page it is given and hands them over
+ * with its read, so that only the resolver decides how they are reported.
+ */
+export class IssueLog {
+  private noted: ItemIssue[] = [];
+
+  note<T extends { issues?: readonly ItemIssue[] | undefined }>(page: T): T {
+    if (page.issues !== undefined && page.issues.length > 0) this.noted.push(...page.issues);
+    return page;
+  }
+
+  /** The issues noted since the last call. */
+  take(): ItemIssue[] {
+    const taken = this.noted;
+    this.noted = [];
+    return taken;
+  }
 }
 
 /** One upstream query, ordered newest first, that the merged connection reads from. */

@@ -235,6 +235,8 @@ describe('schema drift in a list page', () => {
     expect(response.errors).toEqual([
       expect.objectContaining({
         message: expect.stringContaining(`campaigns[0].${field}`),
+        // Reported by the field that was served without it.
+        path: ['campaigns'],
         extensions: expect.objectContaining({ code: 'UPSTREAM_BAD_RESPONSE', provider: 'ALTUR' }),
       }),
     ]);

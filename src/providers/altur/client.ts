@@ -4,6 +4,7 @@ import { UpstreamBadResponseError } from '../../errors.js';
 import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
 import { createTransport, type ProviderTransport } from '../transport.js';
+import type { ItemIssue } from '../types.js';
 import type { AlturCampaign } from './campaign.js';
 import { alturIntegrationToChannel, mapAlturDetail, mapAlturItem } from './mapping.js';
 import { parseAlturDetail, parseAlturList } from './schemas.js';
@@ -32,6 +33,8 @@ export interface AlturListResult {
   hasPrevious: boolean;
   nextCursor: string | null;
   previousCursor: string | null;
+  /** Why each null entry was skipped. */
+  issues: readonly ItemIssue[];
 }
 
 export function apiKeyAuth(apiKey: string) {
@@ -66,10 +69,9 @@ export class AlturHttp {
     }
     const channel = filter.integration === undefined ? null : alturIntegrationToChannel(filter.integration);
     const { page, entries, issues } = readAlturList(result.body, channel);
-    if (issues.length > 0) scope.reportIssues(issues);
     // Not `...page`: its raw items would keep the whole parse tree alive for the rest of the request.
     const { totalCount, hasMore, hasPrevious, nextCursor, previousCursor } = page;
-    return { totalCount, entries, hasMore, hasPrevious, nextCursor, previousCursor };
+    return { totalCount, entries, hasMore, hasPrevious, nextCursor, previousCursor, issues };
   }
 
   async get(providerId: string, scope: RequestScope): Promise<AlturCampaign | null> {

@@ -4,6 +4,7 @@ import type { QueryParams } from '../../http/upstreamClient.js';
 import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
 import { createTransport, type ProviderTransport } from '../transport.js';
+import type { ItemIssue } from '../types.js';
 import type { AuralytikCampaign } from './campaign.js';
 import { mapAuralytikItem } from './mapping.js';
 import { parseAuralytikDetail, parseAuralytikError, parseAuralytikList } from './schemas.js';
@@ -23,6 +24,8 @@ export interface AuralytikListResult {
   totalCount: number;
   /** One slot per item the provider sent, null where the item failed validation (reported, not shown). */
   entries: (AuralytikCampaign | null)[];
+  /** Why each null entry was skipped. */
+  issues: readonly ItemIssue[];
 }
 
 /**
@@ -64,8 +67,7 @@ export class AuralytikHttp {
       throw new UpstreamBadResponseError('AURALYTIK', 'answered the campaign list with HTTP 404.');
     }
     const { page, entries, issues } = readAuralytikList(result.body);
-    if (issues.length > 0) scope.reportIssues(issues);
-    return { totalCount: page.totalCount, entries };
+    return { totalCount: page.totalCount, entries, issues };
   }
 
   async get(providerId: string, scope: RequestScope): Promise<AuralytikCampaign | null> {

@@ -459,3 +459,35 @@ describe('PageNumberedStream when a window is read from pages of different ages'
     },
   );
 });
+
+describe('PageNumberedStream and skipped items', () => {
+  it('hands over the skipped items of the pages a read fetched, with that read only', async () => {
+    const store = new FakeStore(SEVEN);
+    const api = new FakePageApi(store, A);
+    const issue = { provider: A, providerId: 'x', field: 'name', message: 'missing' };
+    const stream = new PageNumberedStream({
+      key: 'AURALYTIK {}',
+      provider: A,
+      idOrder: TIE_ORDER.AURALYTIK,
+      fetchPage: async (call) => ({ ...(await api.fetchPage(call)), issues: call.page === 1 ? [issue] : [] }),
+      keyset: null,
+    });
+    const first = await stream.read({
+      boundary: null,
+      hint: stream.start,
+      count: 3,
+      direction: 'forward',
+      knownTotal: null,
+    });
+    expect(first.issues).toEqual([issue]);
+    const again = await stream.read({
+      boundary: null,
+      hint: stream.end,
+      count: 1,
+      direction: 'backward',
+      knownTotal: 7,
+    });
+    expect(again.items.map((item) => item.providerId)).toEqual(['a']);
+    expect(again.issues).toEqual([]);
+  });
+});
