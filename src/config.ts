@@ -1,3 +1,5 @@
+// About 370 lines on purpose: the environment is one zod schema and one mapping to Config, and every
+// variable the README documents is read here, so that a reader checks names and bounds in one place.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FreshnessPolicy } from './cache/upstreamCache.js';

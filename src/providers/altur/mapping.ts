@@ -1,3 +1,5 @@
+// About 330 lines on purpose: one mapping of Altur's campaign fields, each with its tolerance for what Altur
+// sends (schedules, cycles, statuses); split, the per-field rules would lose the item they belong to.
 import { z } from 'zod';
 import type { CampaignChannel, CampaignStatus } from '../../domain/campaign.js';
 import { readOptionalInstant } from '../time.js';
