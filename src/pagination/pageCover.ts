@@ -85,3 +85,44 @@ function requireInteger(name: string, value: number, minimum: number): void {
     throw new RangeError(`coverWindow: ${name} must be an integer >= ${minimum}; got ${value}.`);
   }
 }
+
+/**
+ * Calls whose items include [from, to): one when one can (the fewest items), else a chain in which every
+ * call overlaps the previous one by at least one campaign, so that their agreement there can be checked.
+ * Two calls when two can (the fewest items), else greedily the longest reach.
+ */
+export function overlappingCover(from: number, to: number, maxPageSize: number): PageCall[] {
+  const callAt = (offset: number, size: number): PageCall => ({
+    page: Math.floor(offset / size) + 1,
+    pageSize: size,
+  });
+  const reach = (call: PageCall) => call.page * call.pageSize;
+  for (let size = Math.max(1, to - from); size <= maxPageSize; size++) {
+    if (reach(callAt(from, size)) >= to) return [callAt(from, size)];
+  }
+  let pair: PageCall[] | null = null;
+  let fetched = Number.POSITIVE_INFINITY;
+  for (let first = 1; first <= maxPageSize; first++) {
+    const head = callAt(from, first);
+    const seam = reach(head) - 1;
+    if (seam <= from) continue;
+    for (let second = 1; second <= maxPageSize && first + second < fetched; second++) {
+      const tail = callAt(seam, second);
+      if (reach(tail) < to) continue;
+      pair = [head, tail];
+      fetched = first + second;
+    }
+  }
+  if (pair !== null) return pair;
+  const calls: PageCall[] = [];
+  let at = from;
+  while (true) {
+    let best = callAt(at, 1);
+    for (let size = 2; size <= maxPageSize; size++) {
+      if (reach(callAt(at, size)) > reach(best)) best = callAt(at, size);
+    }
+    calls.push(best);
+    if (reach(best) >= to) return calls;
+    at = reach(best) - 1;
+  }
+}

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { coverWindow, type PageCall, type PageCover } from '../../../src/pagination/pageCover.js';
+import {
+  coverWindow,
+  overlappingCover,
+  type PageCall,
+  type PageCover,
+} from '../../../src/pagination/pageCover.js';
 
 const firstItem = (call: PageCall) => (call.page - 1) * call.pageSize;
 const fetched = (calls: readonly PageCall[]) => calls.reduce((sum, call) => sum + call.pageSize, 0);
@@ -204,6 +209,54 @@ describe('coverWindow properties', () => {
         expect(cover.calls.length).toBeLessThanOrEqual(alignedPages);
       }),
       { numRuns: 50 },
+    );
+  });
+});
+
+const first = (call: PageCall) => (call.page - 1) * call.pageSize;
+const reach = (call: PageCall) => call.page * call.pageSize;
+
+describe('overlappingCover', () => {
+  it.each<[number, number, PageCall[]]>([
+    // One call when one can hold the window, with the fewest items.
+    [0, 25, [{ page: 1, pageSize: 25 }]],
+    [99, 101, [{ page: 34, pageSize: 3 }]],
+    // first: 100 after offset 100, with the proof item: two calls overlapping where they meet.
+    [
+      99,
+      200,
+      [
+        { page: 34, pageSize: 3 },
+        { page: 2, pageSize: 100 },
+      ],
+    ],
+  ])('[%i, %i) is read as %j', (from, to, calls) => {
+    expect(overlappingCover(from, to, 100)).toEqual(calls);
+  });
+
+  it('covers the window, each call overlapping the one before, one call when one page can hold it', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 5000 }), fc.integer({ min: 1, max: 450 }), (from, length) => {
+        const to = from + length;
+        const calls = overlappingCover(from, to, 100);
+        const [head] = calls;
+        if (head === undefined) throw new Error('no call');
+        expect(first(head)).toBeLessThanOrEqual(from);
+        expect(reach(calls[calls.length - 1] ?? head)).toBeGreaterThanOrEqual(to);
+        for (const [index, call] of calls.entries()) {
+          expect(call.pageSize).toBeLessThanOrEqual(100);
+          const before = calls[index - 1];
+          if (before === undefined) continue;
+          // Overlap by at least one item, and progress.
+          expect(first(call)).toBeLessThanOrEqual(reach(before) - 1);
+          expect(reach(call)).toBeGreaterThan(reach(before));
+        }
+        const oneFits = Array.from({ length: 100 }, (_, size) => size + 1).some(
+          (size) => size >= length && Math.floor(from / size) === Math.floor((to - 1) / size),
+        );
+        if (oneFits) expect(calls).toHaveLength(1);
+      }),
+      { numRuns: 2000 },
     );
   });
 });
