@@ -4,11 +4,9 @@ import { inSpan, SpanKind } from '../observability/tracing.js';
 import type { AttemptOutcome, UpstreamObserver } from '../observability/upstreamObserver.js';
 import { failureFromStatus, failureFromThrown, retryAfterMs } from './classify.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from './resilience.js';
-import { RATE_WINDOW_MS, ResilientCalls, type SharedRateLimit } from './resilientCalls.js';
+import { ResilientCalls, type SharedRateLimit } from './resilientCalls.js';
 import { parseJsonBody, readBody } from './responseBody.js';
 import { TransportError } from './transportFailure.js';
-
-export { RATE_WINDOW_MS, type SharedRateLimit };
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
 
