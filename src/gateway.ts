@@ -9,7 +9,7 @@ import type { Provider } from './domain/campaign.js';
 import { createLiveEvents, type LiveEventsSetup } from './events/index.js';
 import { serveWebSockets } from './events/websocket.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from './http/resilience.js';
-import { RATE_WINDOW_MS } from './http/upstreamClient.js';
+import { RATE_WINDOW_MS } from './http/resilientCalls.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ProviderClient, ProviderModule } from './providers/provider.js';
 import { createProviderClients, PROVIDER_MODULES } from './providers/registry.js';

@@ -6,7 +6,7 @@ import {
   fullJitterGenerator,
   handleWhen,
 } from 'cockatiel';
-import { UpstreamError } from '../errors.js';
+import { signalsOutage, TransportError } from './transportFailure.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt. @default 2 */
@@ -73,13 +73,13 @@ export const DEFAULT_BREAKER: BreakerOptions = { consecutiveFailures: 5, halfOpe
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-/** Only an unavailable provider trips the breaker: a 429, a 4xx or a bad body says nothing about its health. */
+/** Only an unwell provider trips the breaker (`signalsOutage`): a 429, a 4xx or a bad body says nothing about its health. */
 export function createBreaker(
   options: BreakerOptions,
   onChange: (state: BreakerState) => void,
 ): CircuitBreakerPolicy {
   const breaker = circuitBreaker(
-    handleWhen((error) => error instanceof UpstreamError && error.code === 'UPSTREAM_UNAVAILABLE'),
+    handleWhen((error) => error instanceof TransportError && signalsOutage(error.failure)),
     { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.consecutiveFailures) },
   );
   breaker.onBreak(() => onChange('open'));

@@ -5,7 +5,7 @@ import type { ProviderConfig } from '../config.js';
 import type { Campaign, CampaignFilter, Provider } from '../domain/campaign.js';
 import type { WebhookDelivery } from '../events/webhookPlugin.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from '../http/resilience.js';
-import type { SharedRateLimit } from '../http/upstreamClient.js';
+import type { SharedRateLimit } from '../http/resilientCalls.js';
 import type { UpstreamObserver } from '../observability/upstreamObserver.js';
 import type { GatewayBuilder } from '../schema/builder.js';
 import type { CampaignInterfaceRef } from '../schema/campaign.js';

@@ -1,8 +1,9 @@
-import type { FreshnessPolicy, UpstreamCache } from '../cache/upstreamCache.js';
+import type { FreshnessPolicy, QueuedGetter, UpstreamCache } from '../cache/upstreamCache.js';
 import type { ProviderConfig } from '../config.js';
 import type { BreakerState } from '../http/resilience.js';
 import { type JsonGetter, UpstreamClient, type UpstreamClientOptions } from '../http/upstreamClient.js';
 import { SHARED_PAGE_SIZE } from '../streams/stream.js';
+import { mapTransportError } from './failures.js';
 import type { ProviderDependencies } from './provider.js';
 
 /** What a provider's HTTP code talks to: GETs (through the shared cache when there is one), and its health. */
@@ -39,7 +40,7 @@ export function createTransport(
       : { sharedRateLimit: sharedRateLimit(config.provider, config.rateLimitPerSecond) }),
     onBreakerChange: (state) => onBreakerChange?.(config.provider, state),
   });
-  const cached = cachedGetter(dependencies.cache, config, client);
+  const cached = cachedGetter(dependencies.cache, config, clientErrors(config.provider, client));
   return {
     getJson: (path, query, options) => cached.getJson(path, query, options),
     get breakerState() {
@@ -49,10 +50,27 @@ export function createTransport(
   };
 }
 
+/**
+ * The provider boundary: below it failures are TransportErrors, above it the UpstreamErrors clients read. The
+ * shared cache sits above it, so that its stale-if-error, like every other caller, sees one kind of failure
+ * and its fakes in tests need not know the transport's.
+ */
+function clientErrors(provider: ProviderConfig['provider'], client: UpstreamClient): QueuedGetter {
+  return {
+    getJson: (path, query, options) =>
+      client.getJson(path, query, options).catch((error: unknown) => {
+        throw mapTransportError(provider, error);
+      }),
+    get queued() {
+      return client.queued;
+    },
+  };
+}
+
 function cachedGetter(
   cache: UpstreamCache | undefined,
   config: ProviderConfig,
-  client: UpstreamClient,
+  client: QueuedGetter,
 ): JsonGetter {
   const policy: FreshnessPolicy | undefined = config.freshness;
   if (cache === undefined || policy === undefined || policy.freshMs === 0) return client;

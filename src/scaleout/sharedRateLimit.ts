@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import pThrottle from 'p-throttle';
 import type { Provider } from '../domain/campaign.js';
-import { UpstreamRateLimitedError } from '../errors.js';
-import type { SharedRateLimit } from '../http/upstreamClient.js';
+import type { SharedRateLimit } from '../http/resilientCalls.js';
+import { TransportError } from '../http/transportFailure.js';
 
 /**
  * A sliding-window log in a sorted set, kept by Redis's own clock so replicas with drifting clocks still
@@ -48,7 +48,7 @@ export interface SharedRateLimitsOptions {
 
 /**
  * Provider rate limits shared by every replica through Redis. Each replica keeps its own limiter too (in
- * UpstreamClient); this one adds the cluster-wide bound. When Redis fails, a replica limits itself to its
+ * ResilientCalls); this one adds the cluster-wide bound. When Redis fails, a replica limits itself to its
  * share, the provider's limit divided by the replicas it last saw alive, so the providers stay within their
  * limits while Redis is away.
  */
@@ -104,11 +104,11 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions) {
         if (deadline !== undefined && Date.now() > deadline) throw tooLate(0);
       };
       const tooLate = (waitMs: number) =>
-        new UpstreamRateLimitedError(
-          provider,
-          `is at its request rate across all gateway replicas. Retry in ${Math.max(1, Math.ceil(waitMs / 1000))} s.`,
-          waitMs,
-        );
+        new TransportError({
+          kind: 'shared_rate_limited',
+          retryable: false,
+          retryAfterMs: Math.max(0, waitMs),
+        });
       return {
         async acquire(deadline) {
           for (;;) {
