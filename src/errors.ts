@@ -154,8 +154,6 @@ export function providerLabel(provider: Provider): string {
 export abstract class UpstreamError extends GatewayError {
   abstract override readonly code: UpstreamErrorCode;
   readonly provider: Provider;
-  /** A GET that failed this way may succeed if tried again (network, timeout, 500/502/503/504, 429). */
-  retryable = false;
 
   constructor(
     code: UpstreamErrorCode,

@@ -10,12 +10,10 @@ import { TransportError, type TransportFailure } from '../http/transportFailure.
 
 /**
  * The one place a transport failure becomes what a client reads: the message (safe to show, no URL, no key),
- * the code, and `retryable` for callers above the transport that decide on it.
+ * and the code. Whether to retry was decided below, on the failure itself.
  */
 export function toUpstreamError(provider: Provider, failure: TransportFailure): UpstreamError {
-  const error = clientError(provider, failure);
-  error.retryable = failure.retryable;
-  return error;
+  return clientError(provider, failure);
 }
 
 /** Maps a TransportError, and lets anything else (a caller's abort reason, a bug) through as it is. */

@@ -111,11 +111,10 @@ describe('toUpstreamError', () => {
     expect(error.code).toBe(code);
     expect(error.message).toBe(`${providerLabel('ALTUR')}: ${message}`);
     expect(error.extensions).toEqual({ code, provider: 'ALTUR', ...extra });
-    expect(error.retryable).toBe(failure.retryable);
     expect(error.detail).toBe(failure.detail);
   });
 
-  it('keeps the code and retryability of every status', () => {
+  it('keeps the code of every status', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 100, max: 999 }).filter((status) => status !== 404),
