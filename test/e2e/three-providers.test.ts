@@ -595,6 +595,24 @@ describe('campaigns over three providers, the third living only in the tests', (
     expect(first?.id).toBe(encodeGlobalId('NimbusCampaign', first?.providerId ?? ''));
   });
 
+  it('leaves out a Nimbus item that fails validation and names it, serving the rest of the page', async () => {
+    seed({ altur: 5, auralytik: 5, nimbus: 10 }, 3);
+    const [bad] = [...nimbus.dataset()].sort((a, b) => b.created - a.created || b.id - a.id);
+    if (bad === undefined) throw new Error('no Nimbus campaign');
+    nimbus.corrupt(bad.id, { created: 'yesterday' });
+    const response = await query<Page>(PAGE, { first: 100 });
+    const keys = response.data?.campaigns.edges.map(key) ?? [];
+    expect(keys).not.toContain(`NIMBUS:${bad.id}`);
+    expect(keys.filter((id) => providerOf(id) === 'NIMBUS')).toHaveLength(9);
+    expect(response.errors).toEqual([
+      expect.objectContaining({
+        path: ['campaigns'],
+        message: `Nimbus: sent campaign ${bad.id} with an invalid field \`items[0].created\` (expected epoch seconds); it was left out of the result.`,
+        extensions: { code: 'UPSTREAM_BAD_RESPONSE', provider: 'NIMBUS' },
+      }),
+    ]);
+  });
+
   it('refuses a NimbusCampaign id that cannot be a Nimbus id before calling Nimbus', async () => {
     nimbus.requests.reset();
     const response = await query('query ($id: ID!) { node(id: $id) { id } }', {

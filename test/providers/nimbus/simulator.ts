@@ -46,6 +46,8 @@ export interface NimbusSimulator {
   createTie(id: number, options?: { below?: boolean }): NimbusRecord | null;
   deleteCampaign(id: number): boolean;
   setStatus(id: number, state: NimbusState): NimbusRecord | null;
+  /** Sends campaign `id` with these fields in place of its own (bad data, for the gateway's validation). */
+  corrupt(id: number, fields: Record<string, unknown>): void;
   /** Answers 503 to matching requests; returns the function that stops it. */
   fail(fault?: NimbusFault): () => void;
   requests: { count(route?: NimbusRequest['route']): number; all(): readonly NimbusRequest[]; reset(): void };
@@ -144,11 +146,15 @@ export async function startNimbusSimulator(
   let log: NimbusRequest[] = [];
   const faults = new Set<{ fault: NimbusFault; left: number }>();
 
+  // Fields sent in place of a campaign's own, by id: how a test makes Nimbus send bad data.
+  const corrupted = new Map<number, Record<string, unknown>>();
+  const render = (record: NimbusRecord) => ({ ...record, ...corrupted.get(record.id) });
   const setDataset = (records: readonly NimbusRecord[]) => {
     if (new Set(records.map((record) => record.id)).size !== records.length) {
       throw new RangeError('Nimbus ids must be unique');
     }
     sorted = records.map((record) => ({ ...record })).sort(compareNimbus);
+    corrupted.clear();
   };
   setDataset(options.dataset ?? generateNimbusDataset({ count: 50, seed: 1 }));
 
@@ -236,14 +242,16 @@ export async function startNimbusSimulator(
     if (detail !== null) {
       const id = detail[1] ?? '';
       const record = /^\d{1,15}$/.test(id) ? sorted[find(Number(id))] : undefined;
-      return record === undefined ? send(response, 404, { error: 'not found' }) : send(response, 200, record);
+      return record === undefined
+        ? send(response, 404, { error: 'not found' })
+        : send(response, 200, render(record));
     }
     const parsed = parseList(url.searchParams);
     if ('error' in parsed) return send(response, 400, parsed);
     const matching =
       parsed.state === null ? sorted : sorted.filter((record) => record.state === parsed.state);
     send(response, 200, {
-      items: matching.slice(parsed.offset, parsed.offset + parsed.limit),
+      items: matching.slice(parsed.offset, parsed.offset + parsed.limit).map(render),
       total: matching.length,
     });
   };
@@ -261,6 +269,9 @@ export async function startNimbusSimulator(
     createTie,
     deleteCampaign,
     setStatus,
+    corrupt: (id, fields) => {
+      corrupted.set(id, fields);
+    },
     fail: (fault = {}) => {
       const entry = { fault, left: fault.times ?? Number.POSITIVE_INFINITY };
       faults.add(entry);
