@@ -34,7 +34,8 @@ import { type Edge, expectedIds, type Filter, key, PAGE, type Page } from '../su
 // Issue 14's proof: a third provider that lives only under test/ (its folder and its registry line) joins
 // the merged connection through createGateway, configured by loadConfig from its own variables as main is,
 // and the connection's promises hold over all three: exactly once under changes, newest first, filters, a
-// failing provider, and node(id).
+// failing provider, and node(id). About 600 lines because every property walks one world (three
+// simulators, one gateway) through the same mutations and expectations; split, each part would restate it.
 
 type GraphQLResponse<T> = {
   status: number;
