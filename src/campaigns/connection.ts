@@ -254,11 +254,15 @@ function pageInfo(
   more: boolean,
 ): CampaignPage['pageInfo'] {
   const forward = request.direction === 'forward';
+  // An empty page with more to come (a provider failed, or `first: 0`) stands where it was asked for: its
+  // cursors are the one passed in, so a client chaining endCursor (or startCursor) asks again from there
+  // instead of starting over.
+  const standing = edges.length === 0 && more ? (forward ? request.after : request.before) : null;
   return {
     hasNextPage: forward ? more : request.before !== null,
     hasPreviousPage: forward ? request.after !== null : more,
-    startCursor: edges[0]?.cursor ?? null,
-    endCursor: edges[edges.length - 1]?.cursor ?? null,
+    startCursor: edges[0]?.cursor ?? standing,
+    endCursor: edges[edges.length - 1]?.cursor ?? standing,
   };
 }
 
