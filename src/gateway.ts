@@ -79,7 +79,7 @@ export async function createGateway(
     config.tracesEndpoint === undefined
       ? undefined
       : (await import('./observability/tracingSdk.js')).startTracing(config.tracesEndpoint);
-  const metrics = createMetrics();
+  const metrics = createMetrics(config.providers.map((provider) => provider.provider));
   const redis = config.redis === undefined ? undefined : connectRedis(config.redis.url, logger);
   const prefix = config.redis?.keyPrefix ?? '';
   const sharedRates =

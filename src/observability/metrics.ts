@@ -11,7 +11,10 @@ const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
  * One Prometheus registry per gateway instance (tests run several in one process). Labels are bounded sets
  * only: provider, HTTP status, error code. Operation names come from clients and never become labels.
  */
-export function createMetrics() {
+/** `providers`: those whose series exist from the start (the configured ones). */
+export function createMetrics(
+  providers: readonly Provider[] = PROVIDER_MODULES.map((module) => module.provider),
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
 
@@ -113,7 +116,7 @@ export function createMetrics() {
     registers: [registry],
   });
   // Every provider's series exist from the start, so a dashboard shows zero rather than no data.
-  for (const { provider } of PROVIDER_MODULES) {
+  for (const provider of providers) {
     upstreamRetries.inc({ provider }, 0);
     upstreamDuration.zero({ provider });
   }
