@@ -251,11 +251,6 @@ export class UpstreamCache {
       return { entry, shared: false };
     }
     const task = (async () => {
-      if (mode === 'background') {
-        // Another replica may have refreshed the key already: its entry costs no quota.
-        const shared = await this.readShared(key, source.provider);
-        if (shared !== undefined && this.now() - shared.storedAt < source.policy.freshMs) return shared;
-      }
       const lockKey = this.lockKeyOf(key, source.provider);
       const token = await this.lock(lockKey);
       if (token === false) {
@@ -270,6 +265,13 @@ export class UpstreamCache {
       }
       let storedAt = 0;
       try {
+        if (typeof token === 'string') {
+          // Another replica may have stored the key since this one last looked (between that look and the
+          // lock it had just unlocked; or it refreshed the key before this refresh began, and the notice was
+          // missed): its entry costs no quota. Seen as two refreshes of one key 11 ms apart.
+          const shared = await this.readShared(key, source.provider);
+          if (shared !== undefined && this.now() - shared.storedAt < source.policy.freshMs) return shared;
+        }
         const entry = await this.fetchAndStore(source, key, path, query, call);
         storedAt = entry.storedAt;
         return entry;

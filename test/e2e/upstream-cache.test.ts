@@ -136,6 +136,23 @@ function slowEntryReads(client: Redis, ms: number): Redis {
   });
 }
 
+/** The client, with every lock request (SET … NX) arriving `ms` late. */
+function slowLocks(client: Redis, ms: number): Redis {
+  return new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === 'set' && typeof value === 'function') {
+        return async (...args: unknown[]) => {
+          if (args.includes('NX')) await new Promise((resolve) => setTimeout(resolve, ms));
+          const reply: unknown = await Reflect.apply(value, target, args);
+          return reply;
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** The client, seeing every key's lock as held, and counting its reads of cache entries. */
 function lockAlwaysHeld(client: Redis, onEntryRead: () => void): Redis {
   return new Proxy(client, {
@@ -367,6 +384,21 @@ describe.skipIf(redisBinary === null)('two cache replicas on one real Redis', ()
     expect(bodyOf(await onB)).toEqual({ call: 2, path: '/campaigns' });
     expect(bodyOf(await onA)).toEqual({ call: 2, path: '/campaigns' });
     expect(upstream.count).toBe(2);
+  });
+
+  // Found as a bug (fixed): a replica looked in Redis, then took the key's lock; when the other replica
+  // stored the key and unlocked it in between, the first found the key unlocked and fetched it again (seen
+  // in the quota bench as two refreshes of one key 11 ms apart). Here B's lock request is slowed in transit
+  // to make the crossing certain; a holder of the lock now looks in Redis once more before it calls.
+  it('a replica that takes the lock just after another stored the key does not fetch it again', async () => {
+    const upstream = new FakeUpstream();
+    upstream.delayMs = 100;
+    const [a, b] = await replicas(server.url, upstream, (client) => slowLocks(client, 400));
+    const holder = a.getter('k1').getJson(...PAGE);
+    await vi.waitFor(() => expect(upstream.count).toBe(1), { timeout: 2000, interval: 5 });
+    const late = await b.getter('k1').getJson(...PAGE);
+    expect(bodyOf(late)).toEqual(bodyOf(await holder));
+    expect(upstream.count).toBe(1);
   });
 
   // Found as a bug (fixed): unlock was a plain DEL. A fetch that outlives its lock (queued behind the quota
