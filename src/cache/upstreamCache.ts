@@ -150,8 +150,10 @@ export class UpstreamCache {
    * through Redis, on every replica. A change to one campaign can move it in any list of its provider, so the
    * provider's lists go together.
    */
-  async invalidate(provider: Provider): Promise<void> {
-    const at = this.now();
+  async invalidate(provider: Provider, learnedAt?: number): Promise<void> {
+    // Answers asked for after the change was learned already hold it; several changes learned by one read
+    // are then one invalidation.
+    const at = Math.min(learnedAt ?? this.now(), this.now());
     this.invalidated(provider, at);
     const redis = this.options.redis;
     if (redis === undefined) return;
@@ -341,7 +343,9 @@ export class UpstreamCache {
     if (!Number.isFinite(at) || at <= (this.invalidatedAt.get(provider) ?? Number.NEGATIVE_INFINITY)) return;
     this.invalidatedAt.set(provider, at);
     this.epochs.set(provider, (this.epochs.get(provider) ?? 0) + 1);
-    for (const key of this.memory.keys()) if (key.startsWith(`${provider}:`)) this.memory.delete(key);
+    for (const [key, entry] of this.memory.entries()) {
+      if (key.startsWith(`${provider}:`) && entry.askedAt <= at) this.memory.delete(key);
+    }
     // A call already running answers its own waiters; requests from now on start their own.
     for (const key of this.filling.keys()) if (key.startsWith(`${provider}:`)) this.filling.delete(key);
   }

@@ -5,7 +5,11 @@ import type { AppendResult, EventLog, NewCampaignEvent } from './types.js';
 
 /** What every source of events (webhooks, pollers) records through. */
 export interface EventRecorder {
-  record(event: NewCampaignEvent): Promise<AppendResult>;
+  /**
+   * `learnedAt`: when the read that showed the change began (epoch ms); cached answers asked for since then
+   * already hold it. @default now
+   */
+  record(event: NewCampaignEvent, learnedAt?: number): Promise<AppendResult>;
 }
 
 export interface EventRecorderOptions {
@@ -18,12 +22,12 @@ export interface EventRecorderOptions {
 
 export function createEventRecorder(options: EventRecorderOptions): EventRecorder {
   return {
-    async record(event) {
+    async record(event, learnedAt) {
       const result = await options.log.append(event);
       if (!result.recorded) return result;
       options.metrics?.eventRecorded(event.provider, event.type);
       // The invalidation is best effort: a failure leaves entries to age out, and must not fail the intake.
-      await options.cache?.invalidate(event.provider).catch((error: unknown) => {
+      await options.cache?.invalidate(event.provider, learnedAt).catch((error: unknown) => {
         options.logger.warn(
           { provider: event.provider, detail: error instanceof Error ? error.name : 'unknown' },
           'upstream cache invalidation failed',

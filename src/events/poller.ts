@@ -80,6 +80,9 @@ export function startPoller(options: PollerOptions) {
       noteStale: () => undefined,
     });
     const streams = session.streams({ ...EMPTY_FILTER, providers: [client.provider], includeArchived: true });
+    // One poll's changes are one invalidation: every event it records is stamped with this instant, so answers
+    // fetched between two of them are kept rather than thrown away (issue 12's calls across replicas).
+    const learnedAt = Date.now();
     const page = await readCampaignPage(streams, { first: window }, codec);
     if (page.failures.length > 0) return; // A partial read would look like deletions and creations.
     const now = new Map<string, Seen>();
@@ -109,7 +112,7 @@ export function startPoller(options: PollerOptions) {
       } else if (before.rest !== seen.rest) {
         event = { ...base, type: 'UPDATED', status: seen.status, previousStatus: seen.status };
       }
-      if (event !== null) await recorder.record(event);
+      if (event !== null) await recorder.record(event, learnedAt);
     }
   }
 

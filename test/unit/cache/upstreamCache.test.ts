@@ -523,6 +523,19 @@ describe('invalidate', () => {
     upstream.failure = failure;
     await expect(altur.getJson(...PAGE)).rejects.toBe(failure);
   });
+  it('keeps what was asked for after the change was learned: one poll of many changes is one invalidation', async () => {
+    const { cache, altur, upstream, advance } = setup();
+    await altur.getJson(...PAGE);
+    advance(100);
+    const learnedAt = 1_000_050;
+    await cache.invalidate('ALTUR', learnedAt);
+    expect(bodyOf(await altur.getJson(...PAGE))).toEqual({ call: 2, path: '/campaigns' });
+    advance(10);
+    // The poll's next change, learned by the same read: the answer asked for since is kept.
+    await cache.invalidate('ALTUR', learnedAt);
+    expect(bodyOf(await altur.getJson(...PAGE))).toEqual({ call: 2, path: '/campaigns' });
+    expect(upstream.count).toBe(2);
+  });
 });
 
 describe('onLookup', () => {
