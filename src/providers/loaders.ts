@@ -14,13 +14,14 @@ export function createLookupLoader(
 }
 
 /**
- * Identical upstream requests within one GraphQL request are made once: the key is the normalised request.
- * No batching: each key is its own call.
+ * Identical upstream requests within one GraphQL request are made once: requests are the same when their JSON
+ * is. No batching: each request is its own call.
  */
-export function createRequestLoader<T>(fetch: (key: string) => Promise<T>): DataLoader<string, T> {
-  return new DataLoader<string, T>(
-    (keys) => Promise.all(keys.map((key) => fetch(key).catch((error: unknown) => toError(error)))),
-    { batch: false },
+export function createRequestLoader<K, T>(fetch: (request: K) => Promise<T>): DataLoader<K, T, string> {
+  return new DataLoader<K, T, string>(
+    (requests) =>
+      Promise.all(requests.map((request) => fetch(request).catch((error: unknown) => toError(error)))),
+    { batch: false, cacheKeyFn: (request) => JSON.stringify(request) },
   );
 }
 

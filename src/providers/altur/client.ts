@@ -25,6 +25,12 @@ export interface AlturPageCall {
   pageSize: number;
 }
 
+/** One list request: the upstream query and where to read it. */
+export interface AlturListQuery {
+  filter: AlturListFilter;
+  call: AlturPageCall;
+}
+
 export interface AlturListResult {
   totalCount: number | null;
   /** One slot per item the provider sent, null where the item failed validation (reported, not shown). */
@@ -53,7 +59,7 @@ export class AlturHttp {
     });
   }
 
-  async list(filter: AlturListFilter, call: AlturPageCall, scope: RequestScope): Promise<AlturListResult> {
+  async list({ filter, call }: AlturListQuery, scope: RequestScope): Promise<AlturListResult> {
     const result = await this.http.getJson(
       '/campaigns',
       {

@@ -2,13 +2,12 @@ import { z } from 'zod';
 import type { CampaignFilter } from '../../domain/campaign.js';
 import { descendingDecimal } from '../../pagination/order.js';
 import { CursorStream } from '../../streams/cursorStream.js';
-import type { CampaignStream } from '../../streams/stream.js';
-import { createLookupLoader, createRequestLoader, ListedCampaigns } from '../loaders.js';
 import { expressible } from '../planning.js';
-import type { ProviderClient, ProviderModule, ProviderSession, RequestScope } from '../provider.js';
+import type { ProviderModule } from '../provider.js';
+import { ListingClient, type StreamsFor } from '../session.js';
 import { alignedPageSize } from '../transport.js';
 import type { AlturCampaign } from './campaign.js';
-import { AlturHttp, type AlturListFilter, type AlturListResult } from './client.js';
+import { AlturHttp, type AlturListFilter, type AlturListQuery, type AlturListResult } from './client.js';
 import { defineAlturType } from './graphql.js';
 import { domainChannelToAlturIntegration, domainStatusToAltur } from './mapping.js';
 import {
@@ -53,65 +52,19 @@ export function planAlturQueries(filter: CampaignFilter): AlturListFilter[] {
   );
 }
 
-class AlturSession implements ProviderSession {
-  readonly provider = 'ALTUR';
-  private readonly listed = new ListedCampaigns();
-  private readonly lookups;
-  private readonly pages;
-
-  constructor(
-    private readonly http: AlturHttp,
-    private readonly scope: RequestScope,
-    private readonly pageSize: number | undefined,
-  ) {
-    this.lookups = createLookupLoader((id) =>
-      this.listed.lookup(id, (missing) => this.http.get(missing, this.scope)),
+/** Its streams over one request's page loader: one cursor stream per upstream query the filter needs. */
+function alturStreams(pageSize: number | undefined): StreamsFor<AlturListQuery, AlturListResult> {
+  return (filter, list) =>
+    planAlturQueries(filter).map(
+      (query) =>
+        new CursorStream({
+          key: `ALTUR ${JSON.stringify(query)}`,
+          alignedPageSize: pageSize,
+          provider: 'ALTUR',
+          idOrder: ALTUR_TIE_ORDER,
+          fetchPage: (call) => list({ filter: query, call }),
+        }),
     );
-    this.pages = createRequestLoader<AlturListResult>((key) => {
-      const { filter, call } = JSON.parse(key) as {
-        filter: AlturListFilter;
-        call: Parameters<AlturHttp['list']>[1];
-      };
-      return this.listed.track(this.http.list(filter, call, this.scope));
-    });
-  }
-
-  load(providerId: string) {
-    return this.lookups.load(providerId);
-  }
-
-  streams(filter: CampaignFilter): CampaignStream[] {
-    return planAlturQueries(filter).map((query) => {
-      const key = `ALTUR ${JSON.stringify(query)}`;
-      return new CursorStream({
-        key,
-        alignedPageSize: this.pageSize,
-        provider: 'ALTUR',
-        idOrder: ALTUR_TIE_ORDER,
-        fetchPage: (call) => this.pages.load(JSON.stringify({ filter: query, call })),
-      });
-    });
-  }
-}
-
-class AlturClient implements ProviderClient {
-  readonly provider = 'ALTUR';
-  constructor(
-    private readonly http: AlturHttp,
-    private readonly pageSize: number | undefined,
-  ) {}
-
-  get breakerState() {
-    return this.http.breakerState;
-  }
-
-  openSession(scope: RequestScope): ProviderSession {
-    return new AlturSession(this.http, scope, this.pageSize);
-  }
-
-  close() {
-    return this.http.close();
-  }
 }
 
 const settings = z.object({
@@ -153,7 +106,11 @@ cooldown -> COOLDOWN, finished -> COMPLETED.`,
   },
   parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
   createClient: (config, dependencies) =>
-    new AlturClient(new AlturHttp(config, dependencies), alignedPageSize(config, dependencies)),
+    new ListingClient(
+      'ALTUR',
+      new AlturHttp(config, dependencies),
+      alturStreams(alignedPageSize(config, dependencies)),
+    ),
   defineGraphQLType: defineAlturType,
   filterCriteria: {
     // Archived campaigns are left out of `campaigns` unless asked for, and an event does not say archived.

@@ -1,10 +1,9 @@
 import type { CampaignFilter } from '../../domain/campaign.js';
 import { descendingText } from '../../pagination/order.js';
 import { KeysetTrust, type NumberedCall, PageNumberedStream } from '../../streams/pageNumberedStream.js';
-import type { CampaignStream } from '../../streams/stream.js';
-import { createLookupLoader, createRequestLoader, ListedCampaigns } from '../loaders.js';
 import { expressible } from '../planning.js';
-import type { ProviderClient, ProviderModule, ProviderSession, RequestScope } from '../provider.js';
+import type { ProviderModule } from '../provider.js';
+import { ListingClient, type StreamsFor } from '../session.js';
 import { alignedPageSize } from '../transport.js';
 import { AuralytikHttp, type AuralytikListQuery, type AuralytikListResult } from './client.js';
 import { defineAuralytikType } from './graphql.js';
@@ -56,72 +55,32 @@ export function planAuralytikQueries(filter: CampaignFilter): StreamFilter[] {
   );
 }
 
-class AuralytikSession implements ProviderSession {
-  readonly provider = 'AURALYTIK';
-  private readonly listed = new ListedCampaigns();
-  private readonly lookups;
-  private readonly pages;
-
-  constructor(
-    private readonly http: AuralytikHttp,
-    private readonly scope: RequestScope,
-    private readonly pageSize: number | undefined,
-    private readonly keyset: KeysetTrust,
-  ) {
-    this.lookups = createLookupLoader((id) =>
-      this.listed.lookup(id, (missing) => this.http.get(missing, this.scope)),
-    );
-    this.pages = createRequestLoader<AuralytikListResult>((key) =>
-      this.listed.track(this.http.list(JSON.parse(key) as AuralytikListQuery, this.scope)),
-    );
-  }
-
-  load(providerId: string) {
-    return this.lookups.load(providerId);
-  }
-
-  streams(filter: CampaignFilter): CampaignStream[] {
-    return planAuralytikQueries(filter).map((query) => {
-      const key = `AURALYTIK ${JSON.stringify(query)}`;
-      return new PageNumberedStream({
-        key,
-        alignedPageSize: this.pageSize,
-        provider: 'AURALYTIK',
-        idOrder: AURALYTIK_TIE_ORDER,
-        keyset: this.keyset,
-        fetchPage: (call) =>
-          this.pages.load(
-            JSON.stringify({
+/**
+ * Its streams over one request's page loader: one page-numbered stream per upstream query the filter needs.
+ * `keyset` is the client's, shared by every request: one broken bound turns keyset reads off for all.
+ */
+function auralytikStreams(
+  pageSize: number | undefined,
+  keyset: KeysetTrust,
+): StreamsFor<AuralytikListQuery, AuralytikListResult> {
+  return (filter, list) =>
+    planAuralytikQueries(filter).map(
+      (query) =>
+        new PageNumberedStream({
+          key: `AURALYTIK ${JSON.stringify(query)}`,
+          alignedPageSize: pageSize,
+          provider: 'AURALYTIK',
+          idOrder: AURALYTIK_TIE_ORDER,
+          keyset,
+          fetchPage: (call) =>
+            list({
               ...withCreatedAtBounds(query, call),
               page: call.page,
               pageSize: call.pageSize,
               ...(call.now === true ? { now: true } : {}),
             }),
-          ),
-      });
-    });
-  }
-}
-
-class AuralytikClient implements ProviderClient {
-  readonly provider = 'AURALYTIK';
-  private readonly keyset = new KeysetTrust();
-  constructor(
-    private readonly http: AuralytikHttp,
-    private readonly pageSize: number | undefined,
-  ) {}
-
-  get breakerState() {
-    return this.http.breakerState;
-  }
-
-  openSession(scope: RequestScope): ProviderSession {
-    return new AuralytikSession(this.http, scope, this.pageSize, this.keyset);
-  }
-
-  close() {
-    return this.http.close();
-  }
+        }),
+    );
 }
 
 export const auralytik: ProviderModule = {
@@ -146,5 +105,9 @@ export const auralytik: ProviderModule = {
   parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
   defineGraphQLType: defineAuralytikType,
   createClient: (config, dependencies) =>
-    new AuralytikClient(new AuralytikHttp(config, dependencies), alignedPageSize(config, dependencies)),
+    new ListingClient(
+      'AURALYTIK',
+      new AuralytikHttp(config, dependencies),
+      auralytikStreams(alignedPageSize(config, dependencies), new KeysetTrust()),
+    ),
 };

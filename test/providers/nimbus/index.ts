@@ -1,16 +1,10 @@
 import type { CampaignFilter } from '../../../src/domain/campaign.js';
 import { descendingDecimal } from '../../../src/pagination/order.js';
-import { createLookupLoader, createRequestLoader, ListedCampaigns } from '../../../src/providers/loaders.js';
 import { expressible } from '../../../src/providers/planning.js';
-import type {
-  ProviderClient,
-  ProviderModule,
-  ProviderSession,
-  RequestScope,
-} from '../../../src/providers/provider.js';
+import type { ProviderModule } from '../../../src/providers/provider.js';
+import { ListingClient, type StreamsFor } from '../../../src/providers/session.js';
 import { alignedPageSize } from '../../../src/providers/transport.js';
 import { PageNumberedStream } from '../../../src/streams/pageNumberedStream.js';
-import type { CampaignStream } from '../../../src/streams/stream.js';
 import { NIMBUS } from './campaign.js';
 import { NimbusHttp, type NimbusListQuery, type NimbusListResult } from './client.js';
 import { defineNimbusType } from './graphql.js';
@@ -44,71 +38,28 @@ export function planNimbusQueries(filter: CampaignFilter): StreamQuery[] {
   return expressible(filter.status, domainStatusToNimbus).map((status) => ({ status }));
 }
 
-class NimbusSession implements ProviderSession {
-  readonly provider = NIMBUS;
-  private readonly listed = new ListedCampaigns();
-  private readonly lookups;
-  private readonly pages;
-
-  constructor(
-    private readonly http: NimbusHttp,
-    private readonly scope: RequestScope,
-    private readonly pageSize: number | undefined,
-  ) {
-    this.lookups = createLookupLoader((id) =>
-      this.listed.lookup(id, (missing) => this.http.get(missing, this.scope)),
+/** Its streams over one request's page loader: one page-numbered stream per state the filter needs. */
+function nimbusStreams(pageSize: number | undefined): StreamsFor<NimbusListQuery, NimbusListResult> {
+  return (filter, list) =>
+    planNimbusQueries(filter).map(
+      (query) =>
+        new PageNumberedStream({
+          key: `${NIMBUS} ${JSON.stringify(query)}`,
+          alignedPageSize: pageSize,
+          provider: NIMBUS,
+          idOrder: NIMBUS_TIE_ORDER,
+          // No createdAt bounds at Nimbus: the stream finds a moved boundary by widening its window instead.
+          keyset: null,
+          // The stream thinks in pages; Nimbus in offsets, and a page is just an offset a multiple of its size.
+          fetchPage: (call) =>
+            list({
+              ...query,
+              offset: (call.page - 1) * call.pageSize,
+              limit: call.pageSize,
+              ...(call.now === true ? { now: true } : {}),
+            }),
+        }),
     );
-    this.pages = createRequestLoader<NimbusListResult>((key) =>
-      this.listed.track(this.http.list(JSON.parse(key) as NimbusListQuery, this.scope)),
-    );
-  }
-
-  load(providerId: string) {
-    return this.lookups.load(providerId);
-  }
-
-  streams(filter: CampaignFilter): CampaignStream[] {
-    return planNimbusQueries(filter).map((query) => {
-      return new PageNumberedStream({
-        key: `${NIMBUS} ${JSON.stringify(query)}`,
-        alignedPageSize: this.pageSize,
-        provider: NIMBUS,
-        idOrder: NIMBUS_TIE_ORDER,
-        // No createdAt bounds at Nimbus: the stream finds a moved boundary by widening its window instead.
-        keyset: null,
-        // The stream thinks in pages; Nimbus in offsets, and a page is just an offset a multiple of its size.
-        fetchPage: (call) => {
-          const request: NimbusListQuery = {
-            ...query,
-            offset: (call.page - 1) * call.pageSize,
-            limit: call.pageSize,
-            ...(call.now === true ? { now: true } : {}),
-          };
-          return this.pages.load(JSON.stringify(request));
-        },
-      });
-    });
-  }
-}
-
-class NimbusClient implements ProviderClient {
-  readonly provider = NIMBUS;
-  constructor(
-    private readonly http: NimbusHttp,
-    private readonly pageSize: number | undefined,
-  ) {}
-
-  get breakerState() {
-    return this.http.breakerState;
-  }
-
-  openSession(scope: RequestScope): ProviderSession {
-    return new NimbusSession(this.http, scope, this.pageSize);
-  }
-
-  close() {
-    return this.http.close();
-  }
 }
 
 export const nimbus: ProviderModule = {
@@ -133,5 +84,9 @@ export const nimbus: ProviderModule = {
   parseId: (raw) => (ID_PATTERN.test(raw) ? raw : null),
   defineGraphQLType: defineNimbusType,
   createClient: (config, dependencies) =>
-    new NimbusClient(new NimbusHttp(config, dependencies), alignedPageSize(config, dependencies)),
+    new ListingClient(
+      NIMBUS,
+      new NimbusHttp(config, dependencies),
+      nimbusStreams(alignedPageSize(config, dependencies)),
+    ),
 };
