@@ -147,10 +147,8 @@ export class CursorStream implements CampaignStream {
     return hint;
   }
 
-  async read(request: StreamReadRequest): Promise<StreamRead> {
-    this.issues.take();
-    const read = await this.readUpstream(request);
-    return { ...read, issues: this.issues.take() };
+  read(request: StreamReadRequest): Promise<StreamRead> {
+    return this.issues.during(() => this.readUpstream(request));
   }
 
   private async readUpstream({

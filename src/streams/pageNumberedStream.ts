@@ -142,10 +142,8 @@ export class PageNumberedStream implements CampaignStream {
     return parsed.data[1] === 0 ? this.end : null;
   }
 
-  async read(request: StreamReadRequest): Promise<StreamRead> {
-    this.issues.take();
-    const read = await this.readUpstream(request);
-    return { ...read, issues: this.issues.take() };
+  read(request: StreamReadRequest): Promise<StreamRead> {
+    return this.issues.during(() => this.readUpstream(request));
   }
 
   private async readUpstream({

@@ -54,11 +54,13 @@ export class IssueLog {
     return page;
   }
 
-  /** The issues noted since the last call. */
-  take(): ItemIssue[] {
-    const taken = this.noted;
+  /** Runs one read, and hands it over with the issues of the pages noted while it ran. */
+  async during(read: () => Promise<StreamRead>): Promise<StreamRead> {
     this.noted = [];
-    return taken;
+    const result = await read();
+    const issues = this.noted;
+    this.noted = [];
+    return { ...result, issues };
   }
 }
 
