@@ -299,6 +299,8 @@ function encodeWithinBound(
 ): string {
   const hints = pending.hints.map((hint, index) => streams[index]?.encodeHint(hint));
   let encoded = codec.encode({ ...pending, hints });
+  // Every edge's cursor passes here; only one over the bound pays for sizing its hints.
+  if (encoded.length <= MAX_CURSOR_LENGTH) return encoded;
   const longestFirst = hints
     .map((hint, index) => ({ index, size: JSON.stringify(hint ?? null).length }))
     .sort((one, other) => other.size - one.size);

@@ -1,13 +1,13 @@
-import { CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES, type Campaign } from '../domain/campaign.js';
+import { CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES, type Campaign, type Provider } from '../domain/campaign.js';
 import type { ProviderModule } from '../providers/provider.js';
 import type { GatewayBuilder } from './builder.js';
 
-/** A campaign's GraphQL type: its provider's. */
-export function typeNames(modules: readonly ProviderModule[]): (campaign: Campaign) => string {
+/** A provider's campaign type, by the provider's id. */
+export function typeNames(modules: readonly ProviderModule[]): (provider: Provider) => string {
   const byProvider = new Map(modules.map((module) => [module.provider, module.typeName]));
-  return (campaign) => {
-    const typeName = byProvider.get(campaign.provider);
-    if (typeName === undefined) throw new Error(`no provider module for ${campaign.provider}`);
+  return (provider) => {
+    const typeName = byProvider.get(provider);
+    if (typeName === undefined) throw new Error(`no provider module for ${provider}`);
     return typeName;
   };
 }
@@ -32,15 +32,16 @@ A value a provider starts sending later maps to UNKNOWN; providerStatus keeps th
   });
 
   const typeNameOf = typeNames(modules);
+  const typeOfCampaign = (campaign: Campaign) => typeNameOf(campaign.provider);
 
   const CampaignInterface = builder.interfaceRef<Campaign>('Campaign').implement({
     description: 'A campaign from any provider. Provider-specific fields live on the implementing types.',
     interfaces: [builder.nodeInterfaceRef()],
-    resolveType: typeNameOf,
+    resolveType: typeOfCampaign,
     fields: (t) => ({
       id: t.globalID({
         description: 'Globally unique, opaque id; pass it to `node`, `nodes` or `campaign`.',
-        resolve: (campaign) => ({ type: typeNameOf(campaign), id: campaign.providerId }),
+        resolve: (campaign) => ({ type: typeOfCampaign(campaign), id: campaign.providerId }),
       }),
       provider: t.field({
         type: ProviderEnum,
@@ -74,7 +75,7 @@ A value a provider starts sending later maps to UNKNOWN; providerStatus keeps th
   });
 
   for (const module of modules) module.defineGraphQLType(builder, CampaignInterface);
-  return { ProviderEnum, CampaignStatusEnum, CampaignChannelEnum, CampaignInterface };
+  return { ProviderEnum, CampaignStatusEnum, CampaignChannelEnum, CampaignInterface, typeNameOf };
 }
 
 export type CampaignTypes = ReturnType<typeof defineCampaignTypes>;

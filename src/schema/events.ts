@@ -1,7 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { LiveEvents, type LivePayload } from '../events/live.js';
 import type { CAMPAIGN_EVENT_TYPES, CampaignEvent } from '../events/types.js';
-import type { ProviderModule } from '../providers/provider.js';
 import type { GatewayBuilder } from './builder.js';
 import type { CampaignTypes } from './campaign.js';
 import { encodeGlobalId } from './globalId.js';
@@ -14,10 +13,8 @@ starts just after that event (within the gateway's retention), so a client that 
 export function defineEventFields(
   builder: GatewayBuilder,
   types: CampaignTypes & Pick<ReturnType<typeof defineQueryFields>, 'CampaignFilterInput'>,
-  modules: readonly ProviderModule[],
 ): void {
-  const { CampaignInterface, CampaignStatusEnum, ProviderEnum, CampaignFilterInput } = types;
-  const typeNames = new Map(modules.map((module) => [module.provider, module.typeName]));
+  const { CampaignInterface, CampaignStatusEnum, ProviderEnum, CampaignFilterInput, typeNameOf } = types;
 
   const CampaignEventTypeEnum = builder.enumType('CampaignEventType', {
     description: 'What happened to a campaign.',
@@ -55,7 +52,7 @@ export function defineEventFields(
       }),
       campaignId: t.id({
         description: "The campaign's Node id.",
-        resolve: (event) => encodeGlobalId(typeNames.get(event.provider) ?? event.provider, event.providerId),
+        resolve: (event) => encodeGlobalId(typeNameOf(event.provider), event.providerId),
       }),
       campaign: t.field({
         type: CampaignInterface,

@@ -20,7 +20,7 @@ export function buildSchema(modules: readonly ProviderModule[] = PROVIDER_MODULE
   defineScalars(builder);
   const campaignTypes = defineCampaignTypes(builder, modules);
   const queryTypes = defineQueryFields(builder, campaignTypes, modules);
-  defineEventFields(builder, { ...campaignTypes, ...queryTypes }, modules);
+  defineEventFields(builder, { ...campaignTypes, ...queryTypes });
   const schema = builder.toSchema();
   built.set(modules, schema);
   return schema;
