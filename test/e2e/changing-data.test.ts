@@ -7,7 +7,14 @@ import {
   generateAlturDataset,
   generateAuralytikDataset,
 } from '../../tools/simulators/index.js';
-import { type Edge, expectedIds, type Filter, key, PAGE, type Page } from '../support/campaigns.js';
+import {
+  type Edge,
+  expectExactlyOnce,
+  expectedIds,
+  type Filter,
+  PAGE,
+  type Page,
+} from '../support/campaigns.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 // Paging while the providers' data changes between pages, over real HTTP against both simulators: campaigns
@@ -158,25 +165,6 @@ async function walk(
     cursor = direction === 'forward' ? result.pageInfo.endCursor : result.pageInfo.startCursor;
   }
   throw new Error('the walk did not end');
-}
-
-/** The promise of a walk while the data changes: see README, "Paging while campaigns change". */
-function expectExactlyOnce(
-  shown: readonly Edge[],
-  expected: readonly string[],
-  touched: ReadonlySet<string>,
-) {
-  const keys = shown.map(key);
-  const repeated = keys.filter((id, index) => keys.indexOf(id) !== index);
-  expect(repeated, 'campaigns shown twice').toEqual([]);
-  const missing = expected.filter((id) => !touched.has(id) && !keys.includes(id));
-  expect(missing, 'untouched campaigns never shown').toEqual([]);
-  const unexpected = keys.filter((id) => !expected.includes(id) && !touched.has(id));
-  expect(unexpected, 'campaigns that never matched').toEqual([]);
-  const times = shown.map((edge) => Date.parse(edge.node.createdAt));
-  times.forEach((time, index) => {
-    expect(time, 'newest first').toBeLessThanOrEqual(times[index - 1] ?? Number.POSITIVE_INFINITY);
-  });
 }
 
 // With the shared upstream cache on, pages come from entries of different ages (fresh for 20 ms, served

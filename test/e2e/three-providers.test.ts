@@ -29,7 +29,15 @@ import {
   startNimbusSimulator,
 } from '../providers/nimbus/simulator.js';
 import { TEST_PROVIDER_MODULES } from '../providers/registry.js';
-import { type Edge, expectedIds, type Filter, key, PAGE, type Page } from '../support/campaigns.js';
+import {
+  type Edge,
+  expectExactlyOnce,
+  expectedIds,
+  type Filter,
+  key,
+  PAGE,
+  type Page,
+} from '../support/campaigns.js';
 
 // Issue 14's proof: a third provider that lives only under test/ (its folder and its registry line) joins
 // the merged connection through createGateway, configured by loadConfig from its own variables as main is,
@@ -372,38 +380,6 @@ async function walk({ direction, size, filter, changes = [], nimbusDown = new Se
     cursor = direction === 'forward' ? result.pageInfo.endCursor : result.pageInfo.startCursor;
   }
   throw new Error('the walk did not end');
-}
-
-/** The promise of a walk while data changes (README, "Paging while campaigns change"), over three providers. */
-function expectExactlyOnce(
-  shown: readonly Edge[],
-  expected: readonly string[],
-  touched: ReadonlySet<string>,
-  order: 'merged' | 'per provider' = 'merged',
-) {
-  const keys = shown.map(key);
-  expect(
-    keys.filter((id, index) => keys.indexOf(id) !== index),
-    'campaigns shown twice',
-  ).toEqual([]);
-  expect(
-    expected.filter((id) => !touched.has(id) && !keys.includes(id)),
-    'untouched campaigns never shown',
-  ).toEqual([]);
-  expect(
-    keys.filter((id) => !expected.includes(id) && !touched.has(id)),
-    'campaigns that never matched',
-  ).toEqual([]);
-  // A failed provider's campaigns newer than the page it failed on arrive late (README, "When a provider
-  // fails"): newest first then holds within each provider, not across them.
-  for (const provider of order === 'merged' ? [null] : PROVIDERS) {
-    const times = shown
-      .filter((edge) => provider === null || edge.node.provider === provider)
-      .map((edge) => Date.parse(edge.node.createdAt));
-    times.forEach((time, index) => {
-      expect(time, 'newest first').toBeLessThanOrEqual(times[index - 1] ?? Number.POSITIVE_INFINITY);
-    });
-  }
 }
 
 const counts = fc.record({

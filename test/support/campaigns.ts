@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { CampaignChannel, CampaignStatus, Provider } from '../../src/domain/campaign.js';
 import type { AlturCampaignRecord, AuralytikCampaignRecord } from '../../tools/simulators/index.js';
 
@@ -90,3 +91,37 @@ export function expectedIds(
 }
 
 export const key = (edge: Edge) => `${edge.node.provider}:${edge.node.providerId}`;
+
+/** The promise of a walk while data changes (README, "Paging while campaigns change"). */
+export function expectExactlyOnce(
+  shown: readonly Edge[],
+  expected: readonly string[],
+  touched: ReadonlySet<string>,
+  order: 'merged' | 'per provider' = 'merged',
+) {
+  const keys = shown.map(key);
+  expect(
+    keys.filter((id, index) => keys.indexOf(id) !== index),
+    'campaigns shown twice',
+  ).toEqual([]);
+  expect(
+    expected.filter((id) => !touched.has(id) && !keys.includes(id)),
+    'untouched campaigns never shown',
+  ).toEqual([]);
+  expect(
+    keys.filter((id) => !expected.includes(id) && !touched.has(id)),
+    'campaigns that never matched',
+  ).toEqual([]);
+  // A failed provider's campaigns newer than the page it failed on arrive late (README, "When a provider
+  // fails"): newest first then holds within each provider, not across them.
+  for (const provider of order === 'merged'
+    ? [null]
+    : [...new Set(shown.map((edge) => edge.node.provider))]) {
+    const times = shown
+      .filter((edge) => provider === null || edge.node.provider === provider)
+      .map((edge) => Date.parse(edge.node.createdAt));
+    times.forEach((time, index) => {
+      expect(time, 'newest first').toBeLessThanOrEqual(times[index - 1] ?? Number.POSITIVE_INFINITY);
+    });
+  }
+}
