@@ -3,7 +3,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import type { GatewayContext } from '../context.js';
 import { encodeGlobalId } from './globalId.js';
 
-interface GatewayTypes {
+export interface GatewayTypes {
   Context: GatewayContext;
   Scalars: { DateTime: { Input: Date; Output: Date } };
   DefaultEdgesNullability: { list: false; items: false };

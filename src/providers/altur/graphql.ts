@@ -1,5 +1,5 @@
 import type { GatewayBuilder } from '../../schema/builder.js';
-import type { CampaignInterfaceRef } from '../../schema/campaign.js';
+import { type CampaignInterfaceRef, campaignIdField } from '../../schema/campaign.js';
 import type { AlturCampaign, CampaignCycle, DaySchedule, WeeklySchedule } from './campaign.js';
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -76,13 +76,13 @@ export function defineAlturType(builder: GatewayBuilder, campaign: CampaignInter
     }),
   });
 
-  builder.node(builder.objectRef<AlturCampaign>('AlturCampaign'), {
+  builder.objectRef<AlturCampaign>('AlturCampaign').implement({
     description: 'A campaign from Altur (voice and WhatsApp agents).',
-    interfaces: [campaign],
-    id: { resolve: (campaign) => campaign.providerId },
+    interfaces: [campaign, builder.nodeInterfaceRef()],
     isTypeOf: (value) =>
       typeof value === 'object' && value !== null && 'provider' in value && value.provider === 'ALTUR',
     fields: (t) => ({
+      id: campaignIdField(t, 'AlturCampaign'),
       agent: t.field({
         type: AlturAgentType,
         nullable: true,

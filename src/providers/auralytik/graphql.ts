@@ -1,5 +1,5 @@
 import type { GatewayBuilder } from '../../schema/builder.js';
-import type { CampaignInterfaceRef } from '../../schema/campaign.js';
+import { type CampaignInterfaceRef, campaignIdField } from '../../schema/campaign.js';
 import { AURALYTIK_CAMPAIGN_TYPES, type AuralytikCampaign } from './campaign.js';
 
 /** Its campaign type and the object types only it uses; called once, by the schema. */
@@ -9,13 +9,13 @@ export function defineAuralytikType(builder: GatewayBuilder, campaign: CampaignI
     values: AURALYTIK_CAMPAIGN_TYPES,
   });
 
-  builder.node(builder.objectRef<AuralytikCampaign>('AuralytikCampaign'), {
+  builder.objectRef<AuralytikCampaign>('AuralytikCampaign').implement({
     description: 'A campaign from Auralytik (VoiceBot and Flow campaigns).',
-    interfaces: [campaign],
-    id: { resolve: (campaign) => campaign.providerId },
+    interfaces: [campaign, builder.nodeInterfaceRef()],
     isTypeOf: (value) =>
       typeof value === 'object' && value !== null && 'provider' in value && value.provider === 'AURALYTIK',
     fields: (t) => ({
+      id: campaignIdField(t, 'AuralytikCampaign'),
       type: t.field({
         type: AuralytikCampaignTypeEnum,
         description: 'VoiceBot or Flow.',

@@ -1,16 +1,16 @@
 import type { GatewayBuilder } from '../../../src/schema/builder.js';
-import type { CampaignInterfaceRef } from '../../../src/schema/campaign.js';
+import { type CampaignInterfaceRef, campaignIdField } from '../../../src/schema/campaign.js';
 import { NIMBUS, type NimbusCampaign } from './campaign.js';
 
 /** Its campaign type; called once, by the schema. */
 export function defineNimbusType(builder: GatewayBuilder, campaign: CampaignInterfaceRef): void {
-  builder.node(builder.objectRef<NimbusCampaign>('NimbusCampaign'), {
+  builder.objectRef<NimbusCampaign>('NimbusCampaign').implement({
     description: 'A campaign from Nimbus (voice only).',
-    interfaces: [campaign],
-    id: { resolve: (campaign) => campaign.providerId },
+    interfaces: [campaign, builder.nodeInterfaceRef()],
     isTypeOf: (value) =>
       typeof value === 'object' && value !== null && 'provider' in value && value.provider === NIMBUS,
     fields: (t) => ({
+      id: campaignIdField(t, 'NimbusCampaign'),
       owner: t.exposeString('owner', {
         nullable: true,
         description: 'Who runs the campaign at Nimbus; null when nobody is assigned.',
