@@ -12,7 +12,7 @@ import {
   MAX_CURSOR_LENGTH,
 } from '../pagination/cursor.js';
 import { mergeNewestFirst } from '../pagination/merge.js';
-import { type Boundary, type CampaignKey, compareKeys, keyOf } from '../pagination/order.js';
+import { type Boundary, type CampaignKey, compareKeys } from '../pagination/order.js';
 import type { CampaignStream, StreamHint, StreamRead } from '../streams/stream.js';
 
 export interface CampaignEdge {
@@ -42,9 +42,8 @@ interface Walk {
   totals: (number | null)[];
 }
 
-interface Entry {
-  readonly createdAtMs: number;
-  readonly key: CampaignKey;
+/** A campaign with its key in the merged order: one object an item, as the merge compares every head. */
+interface Entry extends CampaignKey {
   readonly campaign: Campaign;
 }
 
@@ -106,15 +105,18 @@ export async function readCampaignPage(
     reads.map((read) =>
       read === null
         ? []
-        : read.items.map((campaign) => ({
-            createdAtMs: campaign.createdAt.getTime(),
-            key: keyOf(campaign),
-            campaign,
-          })),
+        : read.items.map(
+            (campaign): Entry => ({
+              createdAtMs: campaign.createdAt.getTime(),
+              provider: campaign.provider,
+              providerId: campaign.providerId,
+              campaign,
+            }),
+          ),
     ),
     request.count,
     request.direction,
-    (a, b) => compareKeys(a.item.key, b.item.key, streams[a.stream]?.idOrder ?? (() => 0)),
+    (a, b) => compareKeys(a.item, b.item, streams[a.stream]?.idOrder ?? (() => 0)),
   );
   const consumed = reads.map(() => 0);
   for (const { stream, duplicates } of picked) {
@@ -146,20 +148,37 @@ export async function readCampaignPage(
     const first = read.items.length - (consumed[index] ?? 0);
     return first < read.items.length ? (read.hintBefore[first] ?? hint) : hint;
   });
-  const edges = picked.map(({ item, stream, indexInStream, duplicates }): CampaignEdge => {
-    for (const step of [{ stream, indexInStream }, ...(duplicates ?? [])]) {
+  // Cursors are derived only for the edges whose cursor is read (most queries read one, endCursor): the
+  // hints just after edge `position` come from replaying the page's steps over the cut, kept for the next
+  // edge, so reading every edge's cursor in order is one pass.
+  let replayed = -1;
+  const cursorAt = (position: number): string => {
+    if (position < replayed) {
+      replayed = -1;
+      cut.splice(0, cut.length, ...lowerCut);
+    }
+    for (; replayed < position; ) {
+      const step = picked[++replayed];
+      if (step === undefined) break;
       const after = reads[step.stream]?.hintAfter[step.indexInStream];
       if (after !== undefined) cut[step.stream] = after;
+      for (const duplicate of step.duplicates ?? []) {
+        const hint = reads[duplicate.stream]?.hintAfter[duplicate.indexInStream];
+        if (hint !== undefined) cut[duplicate.stream] = hint;
+      }
     }
+    const { item, stream } = picked[position] as (typeof picked)[number];
     const edge = { stream, createdAtMs: item.createdAtMs, providerId: item.campaign.providerId };
-    return lazyEdge(item.campaign, codec, streams, {
+    return encodeWithinBound(codec, streams, {
       filterDigest,
       edge,
       hints: [...cut],
       totals,
       ownBoundaries: ownBoundariesAt(edge),
     });
-  });
+  };
+  const lowerCut = [...cut];
+  const edges = picked.map(({ item }, position) => lazyEdge(item.campaign, cursorAt, position));
 
   const more = reads.some((read, index) => {
     if (read === null) return true;
@@ -258,11 +277,16 @@ function pageInfo(
   // cursors are the one passed in, so a client chaining endCursor (or startCursor) asks again from there
   // instead of starting over.
   const standing = edges.length === 0 && more ? (forward ? request.after : request.before) : null;
+  // Getters: a cursor is encoded (and signed) only when the query selects it.
   return {
     hasNextPage: forward ? more : request.before !== null,
     hasPreviousPage: forward ? request.after !== null : more,
-    startCursor: edges[0]?.cursor ?? standing,
-    endCursor: edges[edges.length - 1]?.cursor ?? standing,
+    get startCursor() {
+      return edges[0]?.cursor ?? standing;
+    },
+    get endCursor() {
+      return edges[edges.length - 1]?.cursor ?? standing;
+    },
   };
 }
 
@@ -271,17 +295,12 @@ interface PendingCursor extends Omit<ConnectionCursor, 'hints'> {
 }
 
 /** Encoding a cursor costs more than building the edge; most queries never ask for most edges' cursors. */
-function lazyEdge(
-  node: Campaign,
-  codec: CursorCodec,
-  streams: readonly CampaignStream[],
-  pending: PendingCursor,
-): CampaignEdge {
+function lazyEdge(node: Campaign, cursorAt: (position: number) => string, position: number): CampaignEdge {
   let encoded: string | undefined;
   return {
     node,
     get cursor() {
-      encoded ??= encodeWithinBound(codec, streams, pending);
+      encoded ??= cursorAt(position);
       return encoded;
     },
   };
