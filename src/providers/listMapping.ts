@@ -30,21 +30,29 @@ export function mapListEntries<T>(
 
 /**
  * Remembers what was computed from a parsed upstream body. Identical GETs in flight at once share one body
- * object (UpstreamClient coalesces them), so concurrent GraphQL requests for the same page validate and map
- * it once. `context` must follow from the request that fetched the body (it is not part of the key).
- * Results are treated as immutable by every reader; a body that failed to map is not remembered.
+ * object (UpstreamClient coalesces them), and the shared cache hands out the same body until it expires, so
+ * concurrent GraphQL requests for the same page validate and map it once. `context` must follow from the
+ * request that fetched the body (it is not part of the key). Results are treated as immutable by every
+ * reader; a body that failed to map is not remembered.
+ *
+ * The result lives in a symbol-keyed, non-enumerable slot of the body itself rather than in a WeakMap keyed
+ * by it: V8's scavenger keeps a WeakMap's values alive while their keys are young, so every mapped page and
+ * its body survived into the old generation (60 % of a page read's allocation promoted, 788 -> 415 µs of CPU
+ * per Auralytik page read once the slot replaced it; see BENCHMARKS.md). JSON.stringify and structuredClone
+ * skip symbol keys, so the body still serialises as received.
  */
 export function memoByBody<T, C = void>(
   compute: (body: unknown, context: C) => T,
 ): (body: unknown, context: C) => T {
-  const computed = new WeakMap<object, T>();
+  const slot = Symbol('mapped');
   return (body, context) => {
-    if (typeof body !== 'object' || body === null) return compute(body, context);
-    let result = computed.get(body);
-    if (result === undefined) {
-      result = compute(body, context);
-      computed.set(body, result);
+    if (typeof body !== 'object' || body === null || !Object.isExtensible(body)) {
+      return compute(body, context);
     }
+    const held = (body as Record<symbol, T | undefined>)[slot];
+    if (held !== undefined) return held;
+    const result = compute(body, context);
+    Object.defineProperty(body, slot, { value: result });
     return result;
   };
 }
