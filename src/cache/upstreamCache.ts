@@ -126,6 +126,11 @@ export class UpstreamCache {
     this.listenForInvalidations();
   }
 
+  /** Whether entries go to Redis too, which stores the bodies' bytes as received. */
+  get sharesBodies(): boolean {
+    return this.options.redis !== undefined;
+  }
+
   /** A getter for one provider that reads through this cache. */
   forProvider(
     provider: Provider,
@@ -306,7 +311,7 @@ export class UpstreamCache {
       storedAt: this.now(),
       askedAt,
       result: result.found ? { found: true, body: result.body } : result,
-      bytes: raw?.length ?? 0,
+      bytes: (result.found ? result.size : undefined) ?? raw?.length ?? 0,
     };
     // An answer that raced an invalidation, or a newer one, does not replace what is there.
     const held = this.memory.get(key);

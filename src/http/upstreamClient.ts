@@ -5,7 +5,7 @@ import type { AttemptOutcome, UpstreamObserver } from '../observability/upstream
 import { failureFromStatus, failureFromThrown, retryAfterMs } from './classify.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from './resilience.js';
 import { ResilientCalls, type SharedRateLimit } from './resilientCalls.js';
-import { parseJsonBody, readBody } from './responseBody.js';
+import { type BodyChunks, ownedBytes, parseJsonBody, readBody, transientBytes } from './responseBody.js';
 import { TransportError } from './transportFailure.js';
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
@@ -30,6 +30,8 @@ export interface UpstreamClientOptions {
   observer?: UpstreamObserver;
   /** A limit shared with other replicas (Redis), on top of this process's own. */
   sharedRateLimit?: SharedRateLimit;
+  /** Return each body's bytes as `raw` too: for a cache tier that stores them as received. */
+  keepRawBodies?: boolean;
   /** Injected in tests; by default a keep-alive Pool per origin. */
   dispatcher?: Dispatcher;
   now?: () => number;
@@ -48,8 +50,11 @@ export interface GetOptions {
 
 type AttemptOptions = Omit<GetOptions, 'signal'>;
 
-/** `body` is the parsed document; `raw` the bytes as received, for a cache that shares them. */
-export type GetResult = { found: true; body: unknown; raw?: Buffer } | { found: false };
+/**
+ * `body` is the parsed document and `size` its length in bytes as received; `raw` the bytes themselves, only
+ * for a client asked to keep them (a cache that shares them between replicas).
+ */
+export type GetResult = { found: true; body: unknown; size?: number; raw?: Buffer } | { found: false };
 
 /**
  * What a provider calls to GET a JSON document: the transport, or a cache in front of it. Above the provider
@@ -195,15 +200,22 @@ export class UpstreamClient {
 
     const { statusCode } = response;
     report(statusCode);
-    let bytes: Buffer;
+    let body: BodyChunks;
     try {
-      bytes = await readBody(response, this.options.maxBodyBytes);
+      body = await readBody(response, this.options.maxBodyBytes);
     } catch (error) {
       throw failed(error);
     }
 
     if (statusCode === 404) return { found: false };
-    if (statusCode >= 200 && statusCode < 300) return { found: true, body: parseJsonBody(bytes), raw: bytes };
+    // From here to the return nothing awaits: the transient bytes are read before another body reuses them.
+    const bytes = transientBytes(body);
+    if (statusCode >= 200 && statusCode < 300) {
+      const parsed = parseJsonBody(bytes);
+      return this.options.keepRawBodies === true
+        ? { found: true, body: parsed, size: body.size, raw: ownedBytes(body) }
+        : { found: true, body: parsed, size: body.size };
+    }
     throw new TransportError(
       failureFromStatus(statusCode, () =>
         retryAfterMs(

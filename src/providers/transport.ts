@@ -39,6 +39,7 @@ export function createTransport(
       ? {}
       : { sharedRateLimit: sharedRateLimit(config.provider, config.rateLimitPerSecond) }),
     onBreakerChange: (state) => onBreakerChange?.(config.provider, state),
+    keepRawBodies: dependencies.cache?.sharesBodies === true,
   });
   const cached = cachedGetter(dependencies.cache, config, clientErrors(config.provider, client));
   return {
