@@ -65,6 +65,11 @@ export interface AppOptions {
   /** Live events (src/events): `intake` answers its own paths before the route check (webhooks);
    * `subscriptions` runs after client access, whose client id it counts subscriptions by. */
   live?: { intake: Plugin[]; subscriptions: Plugin[] };
+  /**
+   * `reference` executes with plain graphql-js: the executor the compiled one (graphql-jit) is tested against.
+   * @default 'compiled'
+   */
+  execution?: 'compiled' | 'reference';
 }
 
 /** GraphiQL's first query: the merged list, with each provider's own fields. */
@@ -131,7 +136,7 @@ export function createApp(options: AppOptions) {
     useRequestTelemetry({ logger, metrics }),
     // Each document compiled once to a function (and a result serialiser), instead of graphql-js walking
     // the AST for every one of a page's 100 items.
-    useGraphQlJit(),
+    ...(options.execution === 'reference' ? [] : [useGraphQlJit()]),
     ...(options.tracing === true ? [useOperationTracing()] : []),
     ...(metrics === undefined ? [] : [useMetricsEndpoint({ metrics })]),
 
