@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError } from 'graphql';
 import { type CORSOptions, createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
@@ -11,6 +10,7 @@ import { createContext, type GatewayContext } from './context.js';
 import type { Metrics } from './observability/metrics.js';
 import { useOperationTracing, useRequestTelemetry } from './observability/telemetry.js';
 import { CursorCodec } from './pagination/cursor.js';
+import { useCompiledExecution } from './plugins/compiledExecution.js';
 import { useCsrfPrevention } from './plugins/csrfPrevention.js';
 import { useKnownRoutesOnly } from './plugins/knownRoutes.js';
 import { DEFAULT_METRICS_PATH, useMetricsEndpoint } from './plugins/metricsEndpoint.js';
@@ -65,6 +65,11 @@ export interface AppOptions {
   /** Live events (src/events): `intake` answers its own paths before the route check (webhooks);
    * `subscriptions` runs after client access, whose client id it counts subscriptions by. */
   live?: { intake: Plugin[]; subscriptions: Plugin[] };
+  /**
+   * `reference` executes with plain graphql-js: the executor the compiled one (graphql-jit) is tested against.
+   * @default 'compiled'
+   */
+  execution?: 'compiled' | 'reference';
 }
 
 /** GraphiQL's first query: the merged list, with each provider's own fields. */
@@ -115,7 +120,7 @@ export function createApp(options: AppOptions) {
     | Plugin
     | Plugin<GatewayContext>
     | Plugin<GatewayContext & Record<string, unknown>>
-    | ReturnType<typeof useGraphQlJit>
+    | ReturnType<typeof useCompiledExecution>[number]
   )[] = [
     // Request info is recorded in yoga's request instrumentation, ahead of every onRequest below wherever
     // this line stands; what the plugins read and write there does not depend on this list's order.
@@ -130,8 +135,8 @@ export function createApp(options: AppOptions) {
     }),
     useRequestTelemetry({ logger, metrics }),
     // Each document compiled once to a function (and a result serialiser), instead of graphql-js walking
-    // the AST for every one of a page's 100 items.
-    useGraphQlJit(),
+    // the AST for every one of a page's 100 items; the documents it would answer differently run on graphql-js.
+    ...(options.execution === 'reference' ? [] : useCompiledExecution()),
     ...(options.tracing === true ? [useOperationTracing()] : []),
     ...(metrics === undefined ? [] : [useMetricsEndpoint({ metrics })]),
 

@@ -67,6 +67,11 @@ export interface GatewayOverrides {
    * @default PROVIDER_MODULES (src/providers/registry.ts)
    */
   modules?: readonly ProviderModule[];
+  /**
+   * `reference` executes with plain graphql-js: the executor the compiled one is tested against.
+   * @default 'compiled' (graphql-jit)
+   */
+  execution?: 'compiled' | 'reference';
 }
 
 /** Everything `main`, the demo, the tests and the tools serve, wired from one configuration. */
@@ -155,6 +160,7 @@ export async function createGateway(
     requestDeadlineMs: config.requestDeadlineMs,
     cursorSecret: config.cursorSecret,
     ...(overrides.isShuttingDown === undefined ? {} : { isShuttingDown: overrides.isShuttingDown }),
+    ...(overrides.execution === undefined ? {} : { execution: overrides.execution }),
     ...(config.responseCacheTtlMs === 0
       ? {}
       : {

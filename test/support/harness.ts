@@ -43,6 +43,13 @@ export interface HarnessOptions {
    * The upstream cache's freshness applies to them too.
    */
   extraProviders?: readonly ProviderConfig[];
+  /**
+   * Simulators already running, shared with other harnesses (so several gateways read the same data); the
+   * harness neither starts nor closes them, and `altur`/`auralytik` options do not apply.
+   */
+  simulators?: { altur: AlturSimulator; auralytik: AuralytikSimulator };
+  /** Harnesses given the same secret issue identical cursors and accept each other's. @default random */
+  cursorSecret?: string;
 }
 
 /**
@@ -50,11 +57,12 @@ export interface HarnessOptions {
  * `query` goes over real HTTP, `fetch` calls the yoga app in-process.
  */
 export async function startHarness(options: HarnessOptions = {}) {
-  const altur: AlturSimulator = await startAlturSimulator({
-    rateLimit: { limit: 12, windowMs: 1000 },
-    ...options.altur,
-  });
-  const auralytik: AuralytikSimulator = await startAuralytikSimulator(options.auralytik ?? {});
+  const shared = options.simulators;
+  const altur: AlturSimulator =
+    shared?.altur ??
+    (await startAlturSimulator({ rateLimit: { limit: 12, windowMs: 1000 }, ...options.altur }));
+  const auralytik: AuralytikSimulator =
+    shared?.auralytik ?? (await startAuralytikSimulator(options.auralytik ?? {}));
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
   const gateway = await createGateway(harnessConfig(options, altur, auralytik), logger, options.overrides);
@@ -82,7 +90,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await gateway.close();
-    await Promise.all([altur.close(), auralytik.close()]);
+    if (shared === undefined) await Promise.all([altur.close(), auralytik.close()]);
   }
 
   return {
@@ -153,8 +161,8 @@ function harnessConfig(
     tracesEndpoint: undefined,
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
     redis: undefined,
-    // A secret per harness, so a cursor from one harness is foreign to the next.
-    cursorSecret: randomBytes(32).toString('base64url'),
+    // A secret per harness unless given, so a cursor from one harness is foreign to the next.
+    cursorSecret: options.cursorSecret ?? randomBytes(32).toString('base64url'),
     events: {
       webhookMaxBodyBytes: 64 * 1024,
       retention: { maxAgeMs: 24 * 60 * 60 * 1000, maxCount: 10_000 },
