@@ -258,14 +258,23 @@ export class UpstreamCache {
       return { entry, shared: false };
     }
     const task = (async () => {
-      const lockKey = this.lockKeyOf(key, source.provider);
-      const token = await this.lock(lockKey);
-      if (token === false) {
+      let lockKey = this.lockKeyOf(key, source.provider);
+      let token = await this.lock(lockKey);
+      while (token === false) {
         // Another replica is fetching this key: wait for its answer rather than spend quota on it too. A
         // refresh waits in the background while the stale copy keeps answering; a request gets here only
         // when memory had nothing it may answer with at once.
         const theirs = await this.awaitShared(lockKey, key, source.provider, call.deadline);
         if (theirs !== undefined) return theirs;
+        // An invalidation while waiting voids the answer waited for and moves the key's lock: contend for the
+        // new one, where a replica may be fetching for everyone already. Fetching without it was a second
+        // call of the key, 10 ms after the other replica's. Each turn needs another invalidation.
+        const moved = this.lockKeyOf(key, source.provider);
+        if (moved === lockKey) break;
+        lockKey = moved;
+        token = await this.lock(lockKey);
+      }
+      if (token === false) {
         // The holder failed: a failed refresh leaves the stale copy answering, as one of our own would.
         const mine = mode === 'background' ? this.valid(source.provider, this.memory.get(key)) : undefined;
         if (mine !== undefined) return mine;

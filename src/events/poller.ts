@@ -19,17 +19,41 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 return redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
+/**
+ * How long a poll waits for a Redis connection on its way up. The first poll is due as the gateway is built,
+ * before the connection is ready, and commands are not queued meanwhile: that poll used to fail, so with
+ * Redis the baseline came one interval late and the changes of the first interval were never events.
+ */
+const CONNECTION_WAIT_MS = 1000;
+
 /** SET NX PX, renewed by its owner only (a Lua check-and-set), so two replicas never both think they poll. */
 export function redisPollLock(redis: Redis, key: string): PollLock {
   const owner = randomUUID();
   return {
     async hold(ttlMs) {
+      await connected(redis, CONNECTION_WAIT_MS);
       return Number(await redis.eval(RENEW, 1, key, owner, String(ttlMs))) === 1;
     },
     async release() {
       await redis.eval(RELEASE, 1, key, owner).catch(() => undefined);
     },
   };
+}
+
+/** Resolves once the connection is ready, it is closed for good, or `timeoutMs` has passed. */
+function connected(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+    redis.once('end', done);
+  });
 }
 
 export interface PollerOptions {

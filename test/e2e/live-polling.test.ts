@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/globalId.js';
 import { type LiveGateway, openSse, SUBSCRIPTION, startLiveGateway, startSims } from '../support/live.js';
+import { findRedisServer, type RedisServer, startRedisServer } from '../support/redis.js';
+
+const redisBinary = findRedisServer();
 
 const INTERVAL_MS = 500;
 let sims: Awaited<ReturnType<typeof startSims>>;
@@ -43,6 +46,39 @@ describe('Auralytik polling', () => {
     const sse = await openSse(live.url, SUBSCRIPTION, { filter: { providers: ['AURALYTIK'] } });
     const created = sims.auralytik.createCampaign();
     const message = await sse.next(INTERVAL_MS + 1000);
+    expect(message.data.data?.campaignEvents).toMatchObject({
+      type: 'CREATED',
+      campaignId: encodeGlobalId('AuralytikCampaign', (created as { id: string }).id),
+    });
+    sse.close();
+  });
+});
+
+describe.skipIf(redisBinary === null)('Auralytik polling with the poll lock in Redis', () => {
+  let redis: RedisServer;
+  let replica: LiveGateway;
+
+  beforeAll(async () => {
+    redis = await startRedisServer(redisBinary ?? 'redis-server');
+    // The first poll is due as the gateway is built, before its Redis connection is up.
+    replica = await startLiveGateway(sims, {
+      AURALYTIK_POLL_INTERVAL_MS: String(INTERVAL_MS * 2),
+      AURALYTIK_CACHE_FRESH_MS: '0',
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: `poll-${process.pid}`,
+    });
+  });
+
+  afterAll(async () => {
+    await replica?.close();
+    await redis?.stop();
+  });
+
+  it('the first poll sets the baseline at start-up, so a campaign created within the first interval is an event', async () => {
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS / 2));
+    const sse = await openSse(replica.url, SUBSCRIPTION, { filter: { providers: ['AURALYTIK'] } });
+    const created = sims.auralytik.createCampaign();
+    const message = await sse.next(INTERVAL_MS * 2 + 1000);
     expect(message.data.data?.campaignEvents).toMatchObject({
       type: 'CREATED',
       campaignId: encodeGlobalId('AuralytikCampaign', (created as { id: string }).id),

@@ -386,6 +386,44 @@ describe.skipIf(redisBinary === null)('two cache replicas on one real Redis', ()
     expect(upstream.count).toBe(2);
   });
 
+  // Found as a bug (fixed) in the 2-replica quota bench: B's refresh waited for A's, the poller's
+  // invalidation landed meanwhile (A's answer could no longer serve), and B then fetched the key without its
+  // lock, while A fetched it again under the lock the invalidation had moved to: two calls of one key 10 ms
+  // apart. B now contends for the moved lock, and waits for A's new call.
+  it('a refresh waiting on the other replica when an invalidation lands takes the moved lock, not a call', async () => {
+    const upstream = new FakeUpstream();
+    const [a, b] = await replicas(server.url, upstream);
+    const short: FreshnessPolicy = { freshMs: 300, staleWhileRevalidateMs: 20_000, staleIfErrorMs: 60_000 };
+    const onA = a.getter('k1', 'ALTUR', short);
+    const onB = b.getter('k1', 'ALTUR', short);
+    await onA.getJson(...PAGE);
+    await onB.getJson(...PAGE);
+    await new Promise((resolve) => setTimeout(resolve, short.freshMs + 100));
+    const releaseBefore = upstream.hold();
+    await onA.getJson(...PAGE);
+    await vi.waitFor(() => expect(upstream.count).toBe(2), { timeout: 2000, interval: 5 });
+    // B's copy is stale too: its refresh finds A holding the key's lock and waits for A.
+    await onB.getJson(...PAGE);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    await a.cache.invalidate('ALTUR');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const releaseAfter = upstream.hold();
+    const afterOnA = onA.getJson(...PAGE);
+    await vi.waitFor(() => expect(upstream.count).toBe(3), { timeout: 2000, interval: 5 });
+    // A's call from before the invalidation ends (not stored): B's refresh must not call now.
+    releaseBefore();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(upstream.count).toBe(3);
+    releaseAfter();
+    expect(bodyOf(await afterOnA)).toEqual({ call: 3, path: '/campaigns' });
+    await vi.waitFor(
+      async () => expect(bodyOf(await onB.getJson(...PAGE))).toEqual({ call: 3, path: '/campaigns' }),
+      { timeout: 2000, interval: 10 },
+    );
+    expect(upstream.count).toBe(3);
+  });
+
   // Found as a bug (fixed): a replica looked in Redis, then took the key's lock; when the other replica
   // stored the key and unlocked it in between, the first found the key unlocked and fetched it again (seen
   // in the quota bench as two refreshes of one key 11 ms apart). Here B's lock request is slowed in transit
