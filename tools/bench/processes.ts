@@ -113,6 +113,8 @@ export async function startAnchor(kind: AnchorKind, simulators: SimulatorsInfo):
 
 export interface GatewayOptions {
   responseCacheTtlMs: number;
+  /** False turns the shared upstream cache off (UPSTREAM_CACHE_MAX_BYTES=0); on at its default otherwise. */
+  upstreamCache?: boolean;
   nodeArgs: readonly string[];
   /** Another build's main.js; dist/main.js by default. */
   entry: string | null;
@@ -144,6 +146,8 @@ export async function startGateway(simulators: SimulatorsInfo, options: GatewayO
   // Unset rather than 0 for "off", whichever way the gateway reads 0.
   if (options.responseCacheTtlMs > 0) env.RESPONSE_CACHE_TTL_MS = String(options.responseCacheTtlMs);
   else delete env.RESPONSE_CACHE_TTL_MS;
+  if (options.upstreamCache === false) env.UPSTREAM_CACHE_MAX_BYTES = '0';
+  else delete env.UPSTREAM_CACHE_MAX_BYTES;
   const entry = resolve(ROOT, options.entry ?? 'dist/main.js');
   const child = spawnChild('gateway', NODE, [...options.nodeArgs, ...setup.args, entry], env);
   // pino logs to stdout; ours is for the table.

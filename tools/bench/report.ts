@@ -47,6 +47,7 @@ const SERVED: Readonly<Record<RowSpec['target'], string>> = {
   floor: 'floor',
   yogaJit: 'yoga+jit',
   gateway: 'gateway',
+  gatewayUncached: 'gateway',
   gatewayCache: 'gateway',
 };
 
@@ -250,7 +251,7 @@ export function targets(rows: readonly Row[]): Target[] {
   });
   const loaded = rows.filter(
     (row) =>
-      row.spec.target === 'gateway' &&
+      (row.spec.target === 'gateway' || row.spec.target === 'gatewayUncached') &&
       row.spec.group === 'headline' &&
       row.peakRssMiB !== undefined &&
       row.peakRssMiB !== null,

@@ -53,9 +53,10 @@ async function startServer(
   options: BenchOptions,
 ): Promise<Server | null> {
   const info = simulators.info;
-  const gateway = (responseCacheTtlMs: number) =>
+  const gateway = (responseCacheTtlMs: number, upstreamCache = true) =>
     startGateway(info, {
       responseCacheTtlMs,
+      upstreamCache,
       nodeArgs: options.gatewayNodeArgs,
       entry: options.gatewayEntry,
     });
@@ -68,6 +69,8 @@ async function startServer(
       return startAnchor('yogaJit', info);
     case 'gateway':
       return gateway(0);
+    case 'gatewayUncached':
+      return gateway(0, false);
     case 'gatewayCache':
       return gateway(CACHE_TTL_MS);
   }
@@ -140,7 +143,7 @@ function gatewaySettings(options: BenchOptions): string {
   return (
     `Gateway: \`node dist/main.js\`, NODE_ENV=production, LOG_LEVEL=warn, *_RATE_LIMIT_PER_SECOND=${PROVIDER_RATE_LIMIT_PER_SECOND}, ` +
     `*_MAX_CONCURRENCY=${PROVIDER_MAX_CONCURRENCY}, GATEWAY_API_KEYS=<one key>, CLIENT_RATE_LIMIT_PER_SECOND=0, ` +
-    `RESPONSE_CACHE_TTL_MS unset (row f-d: ${CACHE_TTL_MS})` +
+    `RESPONSE_CACHE_TTL_MS unset (row f-d: ${CACHE_TTL_MS}), UPSTREAM_CACHE_MAX_BYTES at its default (row e: 0)` +
     (options.gatewayNodeArgs.length === 0 ? '' : `; node flags: ${options.gatewayNodeArgs.join(' ')}`) +
     (options.gatewayEntry === null ? '.' : `; entry: ${options.gatewayEntry}.`)
   );
