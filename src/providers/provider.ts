@@ -97,8 +97,8 @@ export interface ProviderModule {
   /** Null when `raw` cannot be one of this provider's ids, so no call is made for it. */
   parseId(raw: string): string | null;
   createClient(config: ProviderConfig, dependencies: ProviderDependencies): ProviderClient;
-  /** Registers its campaign object type (and the types it needs), implementing `Campaign`. */
-  defineGraphQLType(builder: GatewayBuilder, campaign: CampaignInterfaceRef): void;
+  /** Registers its campaign object type, named `typeName` (this module's), and the types it needs. */
+  defineGraphQLType(builder: GatewayBuilder, campaign: CampaignInterfaceRef, typeName: string): void;
   /**
    * The criteria of a `campaigns` filter that only this provider's campaigns carry (live events judge a
    * campaign by them). Absent: none.

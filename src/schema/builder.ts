@@ -3,6 +3,9 @@ import RelayPlugin from '@pothos/plugin-relay';
 import type { GatewayContext } from '../context.js';
 import { encodeGlobalId } from './globalId.js';
 
+/** Every campaign `id`, and Node's: one sentence, so the printed schema says it once. */
+export const ID_DESCRIPTION = 'Globally unique, opaque id; pass it to `node`, `nodes` or `campaign`.';
+
 export interface GatewayTypes {
   Context: GatewayContext;
   Scalars: { DateTime: { Input: Date; Output: Date } };
@@ -37,7 +40,7 @@ export function createBuilder() {
       },
       pageInfoTypeOptions: { description: 'Where a page sits in the whole connection.' },
       idFieldOptions: {
-        description: 'Globally unique, opaque id; pass it to `node`, `nodes` or `campaign`.',
+        description: ID_DESCRIPTION,
       },
       hasNextPageFieldOptions: {
         description:

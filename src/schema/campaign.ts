@@ -1,6 +1,6 @@
 import { CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES, type Campaign, type Provider } from '../domain/campaign.js';
 import type { ProviderModule } from '../providers/provider.js';
-import type { GatewayBuilder, GatewayTypes } from './builder.js';
+import { type GatewayBuilder, type GatewayTypes, ID_DESCRIPTION } from './builder.js';
 import { encodeGlobalId } from './globalId.js';
 
 /** A provider's campaign type, by the provider's id. */
@@ -12,8 +12,6 @@ export function typeNames(modules: readonly ProviderModule[]): (provider: Provid
     return typeName;
   };
 }
-
-const ID_DESCRIPTION = 'Globally unique, opaque id; pass it to `node`, `nodes` or `campaign`.';
 
 /**
  * The `id` of a provider's campaign type. A plain resolver: the relay plugin's node id (`builder.node`,
@@ -93,7 +91,7 @@ A value a provider starts sending later maps to UNKNOWN; providerStatus keeps th
     }),
   });
 
-  for (const module of modules) module.defineGraphQLType(builder, CampaignInterface);
+  for (const module of modules) module.defineGraphQLType(builder, CampaignInterface, module.typeName);
   return { ProviderEnum, CampaignStatusEnum, CampaignChannelEnum, CampaignInterface, typeNameOf };
 }
 

@@ -5,7 +5,11 @@ import type { AlturCampaign, CampaignCycle, DaySchedule, WeeklySchedule } from '
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 /** Its campaign type and the object types only it uses; called once, by the schema. */
-export function defineAlturType(builder: GatewayBuilder, campaign: CampaignInterfaceRef): void {
+export function defineAlturType(
+  builder: GatewayBuilder,
+  campaign: CampaignInterfaceRef,
+  typeName: string,
+): void {
   const AlturAgentType = builder.objectRef<NonNullable<AlturCampaign['agent']>>('AlturAgent').implement({
     description: 'The Altur agent (voice or chat bot) assigned to a campaign.',
     fields: (t) => ({
@@ -76,13 +80,13 @@ export function defineAlturType(builder: GatewayBuilder, campaign: CampaignInter
     }),
   });
 
-  builder.objectRef<AlturCampaign>('AlturCampaign').implement({
+  builder.objectRef<AlturCampaign>(typeName).implement({
     description: 'A campaign from Altur (voice and WhatsApp agents).',
     interfaces: [campaign, builder.nodeInterfaceRef()],
     isTypeOf: (value) =>
       typeof value === 'object' && value !== null && 'provider' in value && value.provider === 'ALTUR',
     fields: (t) => ({
-      id: campaignIdField(t, 'AlturCampaign'),
+      id: campaignIdField(t, typeName),
       agent: t.field({
         type: AlturAgentType,
         nullable: true,

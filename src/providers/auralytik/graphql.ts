@@ -3,19 +3,23 @@ import { type CampaignInterfaceRef, campaignIdField } from '../../schema/campaig
 import { AURALYTIK_CAMPAIGN_TYPES, type AuralytikCampaign } from './campaign.js';
 
 /** Its campaign type and the object types only it uses; called once, by the schema. */
-export function defineAuralytikType(builder: GatewayBuilder, campaign: CampaignInterfaceRef): void {
+export function defineAuralytikType(
+  builder: GatewayBuilder,
+  campaign: CampaignInterfaceRef,
+  typeName: string,
+): void {
   const AuralytikCampaignTypeEnum = builder.enumType('AuralytikCampaignType', {
     description: 'Auralytik campaign kind: VoiceBot -> VOICE_BOT, Flow -> FLOW, anything else -> UNKNOWN.',
     values: AURALYTIK_CAMPAIGN_TYPES,
   });
 
-  builder.objectRef<AuralytikCampaign>('AuralytikCampaign').implement({
+  builder.objectRef<AuralytikCampaign>(typeName).implement({
     description: 'A campaign from Auralytik (VoiceBot and Flow campaigns).',
     interfaces: [campaign, builder.nodeInterfaceRef()],
     isTypeOf: (value) =>
       typeof value === 'object' && value !== null && 'provider' in value && value.provider === 'AURALYTIK',
     fields: (t) => ({
-      id: campaignIdField(t, 'AuralytikCampaign'),
+      id: campaignIdField(t, typeName),
       type: t.field({
         type: AuralytikCampaignTypeEnum,
         description: 'VoiceBot or Flow.',
