@@ -141,7 +141,7 @@ export async function readCampaignPage(
     return own;
   };
   // The page is a contiguous slice of the merged order: start from its lower cut and step over its edges.
-  const cut = reads.map((read, index) => {
+  const lowerCut = reads.map((read, index) => {
     const hint = walk.hints[index] ?? streams[index]?.start;
     if (hint === undefined) throw new Error('stream without a hint');
     if (request.direction === 'forward' || read === null) return hint;
@@ -149,22 +149,17 @@ export async function readCampaignPage(
     return first < read.items.length ? (read.hintBefore[first] ?? hint) : hint;
   });
   // Cursors are derived only for the edges whose cursor is read (most queries read one, endCursor): the
-  // hints just after edge `position` come from replaying the page's steps over the cut, kept for the next
-  // edge, so reading every edge's cursor in order is one pass.
-  let replayed = -1;
+  // hints just after edge `position` come from replaying the page's steps over the lower cut, kept for the
+  // next edge, so reading every edge's cursor in order is one pass.
+  let replay = { through: -1, cut: [...lowerCut] };
   const cursorAt = (position: number): string => {
-    if (position < replayed) {
-      replayed = -1;
-      cut.splice(0, cut.length, ...lowerCut);
-    }
-    for (; replayed < position; ) {
-      const step = picked[++replayed];
+    if (position < replay.through) replay = { through: -1, cut: [...lowerCut] };
+    while (replay.through < position) {
+      const step = picked[++replay.through];
       if (step === undefined) break;
-      const after = reads[step.stream]?.hintAfter[step.indexInStream];
-      if (after !== undefined) cut[step.stream] = after;
-      for (const duplicate of step.duplicates ?? []) {
-        const hint = reads[duplicate.stream]?.hintAfter[duplicate.indexInStream];
-        if (hint !== undefined) cut[duplicate.stream] = hint;
+      for (const { stream, indexInStream } of [step, ...(step.duplicates ?? [])]) {
+        const after = reads[stream]?.hintAfter[indexInStream];
+        if (after !== undefined) replay.cut[stream] = after;
       }
     }
     const { item, stream } = picked[position] as (typeof picked)[number];
@@ -172,12 +167,11 @@ export async function readCampaignPage(
     return encodeWithinBound(codec, streams, {
       filterDigest,
       edge,
-      hints: [...cut],
+      hints: [...replay.cut],
       totals,
       ownBoundaries: ownBoundariesAt(edge),
     });
   };
-  const lowerCut = [...cut];
   const edges = picked.map(({ item }, position) => lazyEdge(item.campaign, cursorAt, position));
 
   const more = reads.some((read, index) => {
