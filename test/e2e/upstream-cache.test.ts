@@ -106,6 +106,22 @@ async function replicas(
   return pair;
 }
 
+/**
+ * Both replicas hold one copy of a key, fetched once, and both copies have just gone stale (a short freshness,
+ * a long stale-while-revalidate): where the tests of refreshes across replicas start.
+ */
+async function staleOnBoth(url: string) {
+  const upstream = new FakeUpstream();
+  const [a, b] = await replicas(url, upstream);
+  const short: FreshnessPolicy = { freshMs: 300, staleWhileRevalidateMs: 20_000, staleIfErrorMs: 60_000 };
+  const onA = a.getter('k1', 'ALTUR', short);
+  const onB = b.getter('k1', 'ALTUR', short);
+  await onA.getJson(...PAGE);
+  await onB.getJson(...PAGE);
+  await new Promise((resolve) => setTimeout(resolve, short.freshMs + 100));
+  return { upstream, a, b, onA, onB };
+}
+
 /** Waits until `count` subscribers listen for the prefix's invalidations (each cache subscribes once ready). */
 async function listening(client: Redis, prefix: string, count: number): Promise<void> {
   await vi.waitFor(
@@ -283,15 +299,8 @@ describe.skipIf(redisBinary === null)('two cache replicas on one real Redis', ()
   // B still answers its own stale copy at once (within staleWhileRevalidateMs a stale request never waits
   // for Redis), but its refresh takes A's entry from Redis instead of calling the upstream.
   it('a refresh made by one replica serves the other, which does not refresh again', async () => {
-    const upstream = new FakeUpstream();
-    const [a, b] = await replicas(server.url, upstream);
-    const short: FreshnessPolicy = { freshMs: 300, staleWhileRevalidateMs: 20_000, staleIfErrorMs: 60_000 };
-    const onA = a.getter('k1', 'ALTUR', short);
-    const onB = b.getter('k1', 'ALTUR', short);
-    await onA.getJson(...PAGE);
-    await onB.getJson(...PAGE);
+    const { upstream, b, onA, onB } = await staleOnBoth(server.url);
     expect(upstream.count).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, short.freshMs + 100));
 
     await onA.getJson(...PAGE);
     await vi.waitFor(
@@ -314,14 +323,7 @@ describe.skipIf(redisBinary === null)('two cache replicas on one real Redis', ()
   // key's lock waited on Redis for it. Within staleWhileRevalidateMs the stale copy answers at once; the
   // waiting is the refresh's, in the background, and it ends on the holder's notice.
   it('a replica answers its stale copy at once while another refreshes the key, then takes theirs', async () => {
-    const upstream = new FakeUpstream();
-    const [a, b] = await replicas(server.url, upstream);
-    const short: FreshnessPolicy = { freshMs: 300, staleWhileRevalidateMs: 20_000, staleIfErrorMs: 60_000 };
-    const onA = a.getter('k1', 'ALTUR', short);
-    const onB = b.getter('k1', 'ALTUR', short);
-    await onA.getJson(...PAGE);
-    await onB.getJson(...PAGE);
-    await new Promise((resolve) => setTimeout(resolve, short.freshMs + 100));
+    const { upstream, b, onA, onB } = await staleOnBoth(server.url);
     const release = upstream.hold();
     await onA.getJson(...PAGE);
     await vi.waitFor(() => expect(upstream.count).toBe(2), { timeout: 2000, interval: 5 });
@@ -391,14 +393,7 @@ describe.skipIf(redisBinary === null)('two cache replicas on one real Redis', ()
   // lock, while A fetched it again under the lock the invalidation had moved to: two calls of one key 10 ms
   // apart. B now contends for the moved lock, and waits for A's new call.
   it('a refresh waiting on the other replica when an invalidation lands takes the moved lock, not a call', async () => {
-    const upstream = new FakeUpstream();
-    const [a, b] = await replicas(server.url, upstream);
-    const short: FreshnessPolicy = { freshMs: 300, staleWhileRevalidateMs: 20_000, staleIfErrorMs: 60_000 };
-    const onA = a.getter('k1', 'ALTUR', short);
-    const onB = b.getter('k1', 'ALTUR', short);
-    await onA.getJson(...PAGE);
-    await onB.getJson(...PAGE);
-    await new Promise((resolve) => setTimeout(resolve, short.freshMs + 100));
+    const { upstream, a, onA, onB } = await staleOnBoth(server.url);
     const releaseBefore = upstream.hold();
     await onA.getJson(...PAGE);
     await vi.waitFor(() => expect(upstream.count).toBe(2), { timeout: 2000, interval: 5 });
