@@ -172,7 +172,7 @@ export async function readCampaignPage(
       ownBoundaries: ownBoundariesAt(edge),
     });
   };
-  const edges = picked.map(({ item }, position) => lazyEdge(item.campaign, cursorAt, position));
+  const edges = picked.map(({ item }, position) => new LazyEdge(item.campaign, cursorAt, position));
 
   const more = reads.some((read, index) => {
     if (read === null) return true;
@@ -271,17 +271,33 @@ function pageInfo(
   // cursors are the one passed in, so a client chaining endCursor (or startCursor) asks again from there
   // instead of starting over.
   const standing = edges.length === 0 && more ? (forward ? request.after : request.before) : null;
-  // Getters: a cursor is encoded (and signed) only when the query selects it.
-  return {
-    hasNextPage: forward ? more : request.before !== null,
-    hasPreviousPage: forward ? request.after !== null : more,
-    get startCursor() {
-      return edges[0]?.cursor ?? standing;
-    },
-    get endCursor() {
-      return edges[edges.length - 1]?.cursor ?? standing;
-    },
-  };
+  return new LazyPageInfo(
+    forward ? more : request.before !== null,
+    forward ? request.after !== null : more,
+    edges,
+    standing,
+  );
+}
+
+// Cursors are encoded (and signed) only when the query selects them, through getters on a class's prototype.
+// Not getters in object literals: V8 builds each such literal as a dictionary-mode object, a cost per edge
+// in allocation and in what survives young-generation GC (see readCampaign in the Altur mapping).
+
+class LazyPageInfo {
+  constructor(
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+    private readonly edges: readonly CampaignEdge[],
+    private readonly standing: string | null,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? this.standing;
+  }
+
+  get endCursor(): string | null {
+    return this.edges[this.edges.length - 1]?.cursor ?? this.standing;
+  }
 }
 
 interface PendingCursor extends Omit<ConnectionCursor, 'hints'> {
@@ -289,15 +305,19 @@ interface PendingCursor extends Omit<ConnectionCursor, 'hints'> {
 }
 
 /** Encoding a cursor costs more than building the edge; most queries never ask for most edges' cursors. */
-function lazyEdge(node: Campaign, cursorAt: (position: number) => string, position: number): CampaignEdge {
-  let encoded: string | undefined;
-  return {
-    node,
-    get cursor() {
-      encoded ??= cursorAt(position);
-      return encoded;
-    },
-  };
+class LazyEdge implements CampaignEdge {
+  private encoded: string | undefined;
+
+  constructor(
+    readonly node: Campaign,
+    private readonly cursorAt: (position: number) => string,
+    private readonly position: number,
+  ) {}
+
+  get cursor(): string {
+    this.encoded ??= this.cursorAt(this.position);
+    return this.encoded;
+  }
 }
 
 /**
