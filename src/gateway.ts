@@ -85,7 +85,7 @@ export async function createGateway(
       ? undefined
       : (await import('./observability/tracingSdk.js')).startTracing(config.tracesEndpoint);
   const metrics = createMetrics(config.providers.map((provider) => provider.provider));
-  const redis = config.redis === undefined ? undefined : connectRedis(config.redis.url, logger);
+  const redis = config.redis === undefined ? undefined : await connectRedis(config.redis.url, logger);
   const prefix = config.redis?.keyPrefix ?? '';
   const sharedRates =
     redis === undefined || config.redis === undefined

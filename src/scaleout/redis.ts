@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 export type RedisState = 'connected' | 'unreachable';
@@ -7,8 +6,13 @@ export type RedisState = 'connected' | 'unreachable';
  * The Redis connection shared state lives in, tuned to fail fast: commands are not queued while the
  * connection is down and time out after half a second, so a lost Redis costs a request a local fallback,
  * not a wait. ioredis keeps reconnecting in the background; state changes are logged once each.
+ *
+ * ioredis is loaded here, when a Redis URL is configured, not at startup: without Redis its code and source
+ * (0.7 MiB of live heap after createGateway) would only sit in the old generation, which V8 lets grow to a
+ * few times what is live.
  */
-export function connectRedis(url: string, logger: Logger) {
+export async function connectRedis(url: string, logger: Logger) {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -44,4 +48,4 @@ export function connectRedis(url: string, logger: Logger) {
   };
 }
 
-export type RedisConnection = ReturnType<typeof connectRedis>;
+export type RedisConnection = Awaited<ReturnType<typeof connectRedis>>;
