@@ -1,4 +1,4 @@
-// About 330 lines on purpose: one mapping of Altur's campaign fields, each with its tolerance for what Altur
+// About 350 lines on purpose: one mapping of Altur's campaign fields, each with its tolerance for what Altur
 // sends (schedules, cycles, statuses); split, the per-field rules would lose the item they belong to.
 import { z } from 'zod';
 import type { CampaignChannel, CampaignStatus } from '../../domain/campaign.js';
@@ -309,7 +309,10 @@ export function mapAlturDetail(raw: unknown, channel: CampaignChannel | null = n
   return { ok: true, campaign: toCampaign(item, detailChannel, item.cycles) };
 }
 
-/** A cycle from whichever fields the item carried; null when it carried none of them. */
+/**
+ * A cycle from whichever fields the item carried; null when it carried none of them. Written out field by
+ * field: it runs for every list item, and a spread plus `Object.values` cost two more objects an item.
+ */
 function cycleFrom(parts: {
   enabled: boolean | null;
   maxIterations: number | null;
@@ -319,11 +322,33 @@ function cycleFrom(parts: {
   currentIteration: number | null;
   lastIterationAt: Date | null;
 }): CampaignCycle | null {
-  if (Object.values(parts).every((value) => value === null)) return null;
+  const {
+    enabled,
+    maxIterations,
+    cooldownMinutes,
+    statusFilters,
+    tagFilters,
+    currentIteration,
+    lastIterationAt,
+  } = parts;
+  if (
+    enabled === null &&
+    maxIterations === null &&
+    cooldownMinutes === null &&
+    statusFilters === null &&
+    tagFilters === null &&
+    currentIteration === null &&
+    lastIterationAt === null
+  ) {
+    return null;
+  }
   return {
-    ...parts,
-    enabled: parts.enabled ?? false,
-    statusFilters: parts.statusFilters ?? [],
-    tagFilters: parts.tagFilters ?? [],
+    enabled: enabled ?? false,
+    maxIterations,
+    cooldownMinutes,
+    statusFilters: statusFilters ?? [],
+    tagFilters: tagFilters ?? [],
+    currentIteration,
+    lastIterationAt,
   };
 }
