@@ -1,4 +1,4 @@
-// Just over 300 lines: reading one merged page (its streams, the merge, the cut and every edge's cursor) is
+// About 350 lines: reading one merged page (its streams, the merge, the cut and every edge's cursor) is
 // one function whose steps share the walk; the cursor encoding beside it is what it issues.
 import type { Campaign } from '../domain/campaign.js';
 import type { ItemIssue } from '../domain/itemIssue.js';
