@@ -100,7 +100,8 @@ export class CursorStream implements CampaignStream {
   readonly key: string;
   readonly provider: Provider;
   readonly idOrder: IdOrder;
-  private readonly fetchPage: (call: CursorCall) => Promise<CursorPage>;
+  /** As given, called through `fetchPage`: "Constructors make no closures" in stream.ts says why. */
+  private readonly fetchPageOption: (call: CursorCall) => Promise<CursorPage>;
   private readonly issues = new IssueLog();
   private readonly alignedPageSize: number | undefined;
 
@@ -109,7 +110,12 @@ export class CursorStream implements CampaignStream {
     this.key = options.key;
     this.provider = options.provider;
     this.idOrder = options.idOrder;
-    this.fetchPage = (call) => options.fetchPage(call).then((page) => this.issues.note(page));
+    this.fetchPageOption = options.fetchPage;
+  }
+
+  /** Every page a read fetches goes through here, so that its skipped items are noted for that read. */
+  private fetchPage(call: CursorCall): Promise<CursorPage> {
+    return this.fetchPageOption(call).then((page) => this.issues.note(page));
   }
 
   retreat(hint: StreamHint): StreamHint {

@@ -110,7 +110,8 @@ export class PageNumberedStream implements CampaignStream {
   readonly key: string;
   readonly provider: Provider;
   readonly idOrder: IdOrder;
-  private readonly fetchPage: (call: NumberedCall) => Promise<NumberedPage>;
+  /** As given, called through `fetchPage`: "Constructors make no closures" in stream.ts says why. */
+  private readonly fetchPageOption: (call: NumberedCall) => Promise<NumberedPage>;
   private readonly issues = new IssueLog();
   private readonly keyset: KeysetTrust | null;
   private readonly alignedPageSize: number | undefined;
@@ -120,8 +121,13 @@ export class PageNumberedStream implements CampaignStream {
     this.key = options.key;
     this.provider = options.provider;
     this.idOrder = options.idOrder;
-    this.fetchPage = (call) => options.fetchPage(call).then((page) => this.issues.note(page));
+    this.fetchPageOption = options.fetchPage;
     this.keyset = options.keyset;
+  }
+
+  /** Every page a read fetches goes through here, so that its skipped items are noted for that read. */
+  private fetchPage(call: NumberedCall): Promise<NumberedPage> {
+    return this.fetchPageOption(call).then((page) => this.issues.note(page));
   }
 
   retreat(hint: StreamHint): StreamHint {
