@@ -281,7 +281,7 @@ function pageInfo(
 
 // Cursors are encoded (and signed) only when the query selects them, through getters on a class's prototype.
 // Not getters in object literals: V8 builds each such literal as a dictionary-mode object, a cost per edge
-// in allocation and in what survives young-generation GC (see readCampaign in the Altur mapping).
+// in allocation and in what survives young-generation GC (BENCHMARKS.md, Memory).
 
 class LazyPageInfo {
   constructor(
