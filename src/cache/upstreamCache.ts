@@ -64,6 +64,8 @@ const SHARED_FILL_WAIT_MS = 1000;
  */
 const SHARED_FILL_POLL_MS = 100;
 const LOCK_MS = 5000;
+/** The refused keys remembered for admission: a few hundred KB of keys at most. */
+const REFUSED_KEYS_MAX = 4096;
 const PROVIDER_ID = /^[A-Za-z0-9_]{1,64}$/;
 
 /**
@@ -115,11 +117,17 @@ export class UpstreamCache {
   private readonly replicaId = randomUUID();
   private lockTokens = 0;
   private readonly lockMs: number;
+  /**
+   * Keys a full memory tier refused to store, each with the refusal count at the time (see `admits`). Like
+   * nginx's `proxy_cache_min_uses 2` or ARC's ghost list: only keys, never bodies.
+   */
+  private readonly refused = new LRUCache<string, number>({ max: REFUSED_KEYS_MAX });
+  private refusals = 0;
 
   constructor(private readonly options: UpstreamCacheOptions) {
     this.memory = new LRUCache<string, Entry>({
       maxSize: Math.max(1, options.maxBytes),
-      sizeCalculation: (entry, key) => Math.max(1, entry.bytes * HEAP_FACTOR + key.length),
+      sizeCalculation: entrySize,
     });
     this.now = options.now ?? Date.now;
     this.lockMs = options.lockMs ?? LOCK_MS;
@@ -326,10 +334,29 @@ export class UpstreamCache {
     const held = this.memory.get(key);
     const current = epoch === (this.epochs.get(source.provider) ?? 0);
     if (current && (held === undefined || held.askedAt <= askedAt)) {
-      this.memory.set(key, entry);
+      if (held !== undefined || this.admits(key, entry)) this.memory.set(key, entry);
       await this.writeShared(key, entry, raw, source.policy.staleIfErrorMs);
     }
     return entry;
+  }
+
+  /**
+   * Whether a new key may take room in the memory tier. With room to spare, always. When storing it would
+   * evict, only if it was refused before within as many refusals as the tier holds entries: a key that comes
+   * back sooner than an entry would have aged out of the LRU is one it would have been read from. Traffic
+   * that never repeats within the bound (a client walking many cursors, varied filters) is served and
+   * dropped instead of displacing entries that are read, and its pages die young: storing each one to evict
+   * it unread cost the collector more than the rest of such a request (BENCHMARKS.md, *Memory*).
+   */
+  private admits(key: string, entry: Entry): boolean {
+    if (this.memory.calculatedSize + entrySize(entry, key) <= this.memory.maxSize) return true;
+    const lastRefused = this.refused.get(key);
+    if (lastRefused !== undefined && this.refusals - lastRefused <= this.memory.size) {
+      this.refused.delete(key);
+      return true;
+    }
+    this.refused.set(key, ++this.refusals);
+    return false;
   }
 
   /** Interactive requests go first: a refresh runs only while the provider's quota has room for it. */
@@ -606,6 +633,11 @@ interface Source {
   policy: FreshnessPolicy;
   upstream: QueuedGetter;
   rateLimitPerSecond: number;
+}
+
+/** What an entry counts against the memory bound. */
+function entrySize(entry: Entry, key: string): number {
+  return Math.max(1, entry.bytes * HEAP_FACTOR + key.length);
 }
 
 /** `storedAt askedAt`, then `1` and the body as received, or `0` for not found. */

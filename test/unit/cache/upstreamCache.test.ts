@@ -417,7 +417,7 @@ describe('the memory bound', () => {
   const PADDED = 300;
   const padded = (call: number, path: string) => ({ path, call, pad: 'x'.repeat(PADDED) });
 
-  it('keeps sizeBytes within maxBytes; the oldest entries are evicted and fetched again', async () => {
+  it('keeps sizeBytes within maxBytes; once full, a key asked once is served and not kept', async () => {
     const maxBytes = 5000;
     const { altur, upstream, cache } = setup({ maxBytes });
     upstream.bodyFor = padded;
@@ -428,10 +428,41 @@ describe('the memory bound', () => {
       expect(cache.sizeBytes).toBeGreaterThanOrEqual(3 * PADDED);
     }
     expect(upstream.count).toBe(30);
-    await altur.getJson('/campaigns/29', {});
-    expect(upstream.count).toBe(30);
+    // The first entries stayed: the one-off keys after them did not displace them.
     await altur.getJson('/campaigns/0', {});
+    expect(upstream.count).toBe(30);
+    await altur.getJson('/campaigns/29', {});
     expect(upstream.count).toBe(31);
+  });
+
+  it('once full, a key back within as many refusals as entries are held is kept, evicting the oldest', async () => {
+    const { altur, upstream } = setup({ maxBytes: 5000 });
+    upstream.bodyFor = padded;
+    for (let i = 0; i < 30; i++) await altur.getJson(`/campaigns/${i}`, {});
+    const before = upstream.count;
+    await altur.getJson('/campaigns/new', {});
+    await altur.getJson('/campaigns/new', {});
+    await altur.getJson('/campaigns/new', {});
+    // Refused once, kept on its second miss, then read.
+    expect(upstream.count).toBe(before + 2);
+    await altur.getJson('/campaigns/0', {});
+    expect(upstream.count).toBe(before + 3);
+  });
+
+  it('a cycle of keys longer than the bound leaves the held entries alone, and they answer', async () => {
+    const { altur, upstream, lookups } = setup({ maxBytes: 5000 });
+    upstream.bodyFor = padded;
+    const keys = 30;
+    for (let i = 0; i < keys; i++) await altur.getJson(`/campaigns/${i}`, {});
+    lookups.length = 0;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < keys; i++) await altur.getJson(`/campaigns/${i}`, {});
+    }
+    const fresh = lookups.filter(([, outcome]) => outcome === 'fresh').length;
+    // The same few keys answer every round; under plain LRU a cycle longer than the bound never hits.
+    expect(fresh).toBeGreaterThanOrEqual(3 * 2);
+    expect(fresh % 3).toBe(0);
+    expect(upstream.count).toBe(keys + 3 * keys - fresh);
   });
 
   it('evicts the least recently read entry first', async () => {
