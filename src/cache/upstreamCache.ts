@@ -334,19 +334,24 @@ export class UpstreamCache {
     const held = this.memory.get(key);
     const current = epoch === (this.epochs.get(source.provider) ?? 0);
     if (current && (held === undefined || held.askedAt <= askedAt)) {
-      if (held !== undefined || this.admits(key, entry)) this.memory.set(key, entry);
+      this.keep(key, entry, held);
       await this.writeShared(key, entry, raw, source.policy.staleIfErrorMs);
     }
     return entry;
   }
 
+  /** Stores an entry in the memory tier: always over a copy already held, else as `admits` decides. */
+  private keep(key: string, entry: Entry, held: Entry | undefined): void {
+    if (held !== undefined || this.admits(key, entry)) this.memory.set(key, entry);
+  }
+
   /**
-   * Whether a new key may take room in the memory tier. With room to spare, always. When storing it would
+   * Whether a new key may take room in the memory tier (fetched here or read from another replica's). With room to spare, always. When storing it would
    * evict, only if it was refused before within as many refusals as the tier holds entries: a key that comes
    * back sooner than an entry would have aged out of the LRU is one it would have been read from. Traffic
    * that never repeats within the bound (a client walking many cursors, varied filters) is served and
    * dropped instead of displacing entries that are read, and its pages die young: storing each one to evict
-   * it unread cost the collector more than the rest of such a request (BENCHMARKS.md, *Memory*).
+   * it unread cost the collector more than the rest of such a request (BENCHMARKS.md, *What was done*).
    */
   private admits(key: string, entry: Entry): boolean {
     if (this.memory.calculatedSize + entrySize(entry, key) <= this.memory.maxSize) return true;
@@ -480,7 +485,7 @@ export class UpstreamCache {
         // The memory copy may have been replaced (or invalidated) while the read was out.
         const now = this.valid(provider, this.memory.get(key));
         if (shared === undefined || (now !== undefined && now.storedAt >= shared.storedAt)) return now;
-        this.memory.set(key, shared);
+        this.keep(key, shared, this.memory.peek(key));
         return shared;
       } catch {
         return this.valid(provider, this.memory.get(key));
