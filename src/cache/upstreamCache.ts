@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Provider } from '../domain/campaign.js';
 import { UpstreamError } from '../errors.js';
+import { type BodyChunks, ownedBytes, parseJsonBody, transientBytes } from '../http/responseBody.js';
 import {
   type GetOptions,
   type GetResult,
@@ -47,7 +48,8 @@ interface Entry {
   storedAt: number;
   /** When it was asked for: an answer asked before an invalidation is not valid after it. */
   askedAt: number;
-  result: GetResult;
+  /** The answer, or its body's bytes as received until the entry is first read (see `resultOf`). */
+  content: GetResult | BodyChunks;
   /** Size of the body as received. */
   bytes: number;
 }
@@ -132,11 +134,6 @@ export class UpstreamCache {
     this.now = options.now ?? Date.now;
     this.lockMs = options.lockMs ?? LOCK_MS;
     this.listenForInvalidations();
-  }
-
-  /** Whether entries go to Redis too, which stores the bodies' bytes as received. */
-  get sharesBodies(): boolean {
-    return this.options.redis !== undefined;
   }
 
   /** A getter for one provider that reads through this cache. */
@@ -242,7 +239,7 @@ export class UpstreamCache {
 
   private answer(source: Source, outcome: CacheOutcome, entry: Entry): GetResult {
     this.options.onLookup?.(source.provider, outcome);
-    return entry.result;
+    return resultOf(entry);
   }
 
   /**
@@ -322,21 +319,22 @@ export class UpstreamCache {
     const askedAt = this.now();
     const epoch = this.epochs.get(source.provider) ?? 0;
     const result = await source.upstream.getJson(path, query, options);
-    // The memory tier keeps the parse; the bytes go to the shared tier only.
+    // Both tiers store the bytes when the upstream gives them (`keepRawBodies`), the memory tier its parse else.
     const raw = result.found ? result.raw : undefined;
     const entry: Entry = {
       storedAt: this.now(),
       askedAt,
-      result: result.found ? { found: true, body: result.body } : result,
-      bytes: (result.found ? result.size : undefined) ?? raw?.length ?? 0,
+      content: result.found ? { found: true, body: result.body } : result,
+      bytes: (result.found ? result.size : undefined) ?? raw?.size ?? 0,
     };
     // An answer that raced an invalidation, or a newer one, does not replace what is there.
     const held = this.memory.get(key);
     const current = epoch === (this.epochs.get(source.provider) ?? 0);
     if (current && (held === undefined || held.askedAt <= askedAt)) {
-      this.keep(key, entry, held);
+      this.keep(key, raw === undefined ? entry : { ...entry, content: raw }, held);
       await this.writeShared(key, entry, raw, source.policy.staleIfErrorMs);
     }
+    // The callers of this fetch share its parse; the memory tier holds the bytes until someone reads them.
     return entry;
   }
 
@@ -502,7 +500,7 @@ export class UpstreamCache {
   private async writeShared(
     key: string,
     entry: Entry,
-    raw: Buffer | undefined,
+    raw: BodyChunks | undefined,
     keepMs: number,
   ): Promise<void> {
     const redis = this.options.redis;
@@ -645,11 +643,28 @@ function entrySize(entry: Entry, key: string): number {
   return Math.max(1, entry.bytes * HEAP_FACTOR + key.length);
 }
 
+/**
+ * The entry's answer, parsing its bytes on the first read. An entry stored as its parse (and the campaigns
+ * mapped from it, memoised on the body) kept them alive until it was replaced: under traffic that reads a key
+ * about once per freshness period, each entry was promoted to the old generation and evicted or refreshed
+ * before anyone read it fresh, and that promotion drove the collector and the peak RSS (BENCHMARKS.md, *What
+ * was done*). The bytes are the chunks undici read, outside the heap and not copied. An entry that is read
+ * keeps its parse, so that readers of a hot key share one parse and one mapping, as the callers of one
+ * fetch do.
+ */
+function resultOf(entry: Entry): GetResult {
+  if ('found' in entry.content) return entry.content;
+  const result: GetResult = { found: true, body: parseJsonBody(transientBytes(entry.content)) };
+  entry.content = result;
+  return result;
+}
+
 /** `storedAt askedAt`, then `1` and the body as received, or `0` for not found. */
-function encodeEntry(entry: Entry, raw: Buffer | undefined): string {
+function encodeEntry(entry: Entry, raw: BodyChunks | undefined): string {
   const times = `${entry.storedAt} ${entry.askedAt}`;
-  return entry.result.found
-    ? `${times} 1 ${raw?.toString('utf8') ?? JSON.stringify(entry.result.body)}`
+  const result = resultOf(entry);
+  return result.found
+    ? `${times} 1 ${raw === undefined ? JSON.stringify(result.body) : ownedBytes(raw).toString('utf8')}`
     : `${times} 0`;
 }
 
@@ -660,11 +675,11 @@ function decodeEntry(raw: string): Entry | undefined {
   const askedAt = Number(raw.slice(first + 1, second));
   if (first < 0 || second < 0 || !Number.isFinite(storedAt) || !Number.isFinite(askedAt)) return undefined;
   if (raw.slice(second + 1, second + 2) === '0') {
-    return { storedAt, askedAt, result: { found: false }, bytes: 0 };
+    return { storedAt, askedAt, content: { found: false }, bytes: 0 };
   }
   const text = raw.slice(second + 3);
   try {
-    return { storedAt, askedAt, result: { found: true, body: JSON.parse(text) }, bytes: text.length };
+    return { storedAt, askedAt, content: { found: true, body: JSON.parse(text) }, bytes: text.length };
   } catch {
     return undefined;
   }

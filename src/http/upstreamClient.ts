@@ -5,7 +5,7 @@ import type { AttemptOutcome, UpstreamObserver } from '../observability/upstream
 import { failureFromStatus, failureFromThrown, retryAfterMs } from './classify.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from './resilience.js';
 import { ResilientCalls, type SharedRateLimit } from './resilientCalls.js';
-import { type BodyChunks, ownedBytes, parseJsonBody, readBody, transientBytes } from './responseBody.js';
+import { type BodyChunks, parseJsonBody, readBody, transientBytes } from './responseBody.js';
 import { TransportError } from './transportFailure.js';
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
@@ -51,10 +51,10 @@ export interface GetOptions {
 type AttemptOptions = Omit<GetOptions, 'signal'>;
 
 /**
- * `body` is the parsed document and `size` its length in bytes as received; `raw` the bytes themselves, only
- * for a client asked to keep them (a cache that shares them between replicas).
+ * `body` is the parsed document and `size` its length in bytes as received; `raw` the bytes themselves, as
+ * undici's chunks (not copied), only for a client asked to keep them (the shared cache, which stores them).
  */
-export type GetResult = { found: true; body: unknown; size?: number; raw?: Buffer } | { found: false };
+export type GetResult = { found: true; body: unknown; size?: number; raw?: BodyChunks } | { found: false };
 
 /**
  * What a provider calls to GET a JSON document: the transport, or a cache in front of it. Above the provider
@@ -213,7 +213,7 @@ export class UpstreamClient {
     if (statusCode >= 200 && statusCode < 300) {
       const parsed = parseJsonBody(bytes);
       return this.options.keepRawBodies === true
-        ? { found: true, body: parsed, size: body.size, raw: ownedBytes(body) }
+        ? { found: true, body: parsed, size: body.size, raw: body }
         : { found: true, body: parsed, size: body.size };
     }
     throw new TransportError(

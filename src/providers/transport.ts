@@ -39,7 +39,8 @@ export function createTransport(
       ? {}
       : { sharedRateLimit: sharedRateLimit(config.provider, config.rateLimitPerSecond) }),
     onBreakerChange: (state) => onBreakerChange?.(config.provider, state),
-    keepRawBodies: dependencies.cache?.sharesBodies === true,
+    // The shared cache keeps bodies as bytes until they are read (`resultOf` in upstreamCache.ts).
+    keepRawBodies: readsThroughCache(config, dependencies),
   });
   const cached = cachedGetter(dependencies.cache, config, clientErrors(config.provider, client));
   return {
@@ -83,7 +84,9 @@ export function alignedPageSize(
   config: ProviderConfig,
   dependencies: ProviderDependencies,
 ): number | undefined {
-  return dependencies.cache !== undefined && (config.freshness?.freshMs ?? 0) > 0
-    ? SHARED_PAGE_SIZE
-    : undefined;
+  return readsThroughCache(config, dependencies) ? SHARED_PAGE_SIZE : undefined;
+}
+
+function readsThroughCache(config: ProviderConfig, dependencies: ProviderDependencies): boolean {
+  return dependencies.cache !== undefined && (config.freshness?.freshMs ?? 0) > 0;
 }

@@ -59,7 +59,8 @@ export class FakeUpstream implements QueuedGetter {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (this.failure !== undefined) throw this.failure;
     const text = JSON.stringify(this.bodyFor(call, path, query));
-    return { found: true, body: JSON.parse(text), raw: Buffer.from(text, 'utf8') };
+    const bytes = Buffer.from(text, 'utf8');
+    return { found: true, body: JSON.parse(text), raw: { chunks: [bytes], size: bytes.length } };
   }
 }
 

@@ -185,6 +185,35 @@ describe('freshness', () => {
   });
 });
 
+describe('what an entry holds', () => {
+  it('the bytes as received until first read; then one parse that every later reader shares', async () => {
+    const { altur } = setup();
+    const fetched = await Promise.all([altur.getJson(...PAGE), altur.getJson(...PAGE)]);
+    // The callers of one fetch share the parse the upstream made.
+    expect(bodyOf(fetched[1])).toBe(bodyOf(fetched[0]));
+    const firstRead = bodyOf(await altur.getJson(...PAGE));
+    expect(firstRead).toEqual(bodyOf(fetched[0]));
+    expect(firstRead).not.toBe(bodyOf(fetched[0]));
+    expect(bodyOf(await altur.getJson(...PAGE))).toBe(firstRead);
+  });
+
+  it('keeps the parse when the upstream gives no bytes', async () => {
+    const { cache, upstream } = setup();
+    const parsedOnly = {
+      getJson: async (...args: Parameters<FakeUpstream['getJson']>) => {
+        const result = await upstream.getJson(...args);
+        return result.found ? { found: true as const, body: result.body } : result;
+      },
+      get queued() {
+        return upstream.queued;
+      },
+    };
+    const auralytik = cache.forProvider('AURALYTIK', 'k1', POLICY, parsedOnly, RATE);
+    const fetched = bodyOf(await auralytik.getJson(...PAGE));
+    expect(bodyOf(await auralytik.getJson(...PAGE))).toBe(fetched);
+  });
+});
+
 describe('interactive requests before background refreshes', () => {
   it('no refresh runs while the upstream has requests queued; one runs once the queue is empty', async () => {
     const { altur, upstream, advance, outcomes } = setup();
