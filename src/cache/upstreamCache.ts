@@ -319,7 +319,8 @@ export class UpstreamCache {
     const askedAt = this.now();
     const epoch = this.epochs.get(source.provider) ?? 0;
     const result = await source.upstream.getJson(path, query, options);
-    // Both tiers store the bytes when the upstream gives them (`keepRawBodies`), the memory tier its parse else.
+    // The callers of this fetch share its parse. Both tiers store the bytes when the upstream gives them
+    // (`keepRawBodies`), the memory tier until someone reads them (`resultOf`); its parse otherwise.
     const raw = result.found ? result.raw : undefined;
     const entry: Entry = {
       storedAt: this.now(),
@@ -334,7 +335,6 @@ export class UpstreamCache {
       this.keep(key, raw === undefined ? entry : { ...entry, content: raw }, held);
       await this.writeShared(key, entry, raw, source.policy.staleIfErrorMs);
     }
-    // The callers of this fetch share its parse; the memory tier holds the bytes until someone reads them.
     return entry;
   }
 
@@ -344,12 +344,13 @@ export class UpstreamCache {
   }
 
   /**
-   * Whether a new key may take room in the memory tier (fetched here or read from another replica's). With room to spare, always. When storing it would
-   * evict, only if it was refused before within as many refusals as the tier holds entries: a key that comes
-   * back sooner than an entry would have aged out of the LRU is one it would have been read from. Traffic
-   * that never repeats within the bound (a client walking many cursors, varied filters) is served and
-   * dropped instead of displacing entries that are read, and its pages die young: storing each one to evict
-   * it unread cost the collector more than the rest of such a request (BENCHMARKS.md, *What was done*).
+   * Whether a new key may take room in the memory tier (fetched here or read from another replica's). With
+   * room to spare, always. When storing it would evict, only if it was refused before within as many
+   * refusals as the tier holds entries: a key that comes back sooner than an entry would have aged out of the
+   * LRU is one it would have been read from. Traffic that never repeats within the bound (a client walking
+   * many cursors, varied filters) is served and dropped instead of displacing entries that are read, and its
+   * pages die young: storing each one to evict it unread cost the collector more than the rest of such a
+   * request (BENCHMARKS.md, *What was done*).
    */
   private admits(key: string, entry: Entry): boolean {
     if (this.memory.calculatedSize + entrySize(entry, key) <= this.memory.maxSize) return true;

@@ -40,9 +40,9 @@ export function createTransport(
       : { sharedRateLimit: sharedRateLimit(config.provider, config.rateLimitPerSecond) }),
     onBreakerChange: (state) => onBreakerChange?.(config.provider, state),
     // The shared cache keeps bodies as bytes until they are read (`resultOf` in upstreamCache.ts).
-    keepRawBodies: readsThroughCache(config, dependencies),
+    keepRawBodies: sharedCacheOf(config, dependencies) !== undefined,
   });
-  const cached = cachedGetter(dependencies.cache, config, clientErrors(config.provider, client));
+  const cached = cachedGetter(config, dependencies, clientErrors(config.provider, client));
   return {
     getJson: (path, query, options) => cached.getJson(path, query, options),
     get breakerState() {
@@ -70,13 +70,19 @@ function clientErrors(provider: ProviderConfig['provider'], client: UpstreamClie
 }
 
 function cachedGetter(
-  cache: UpstreamCache | undefined,
   config: ProviderConfig,
+  dependencies: ProviderDependencies,
   client: QueuedGetter,
 ): JsonGetter {
-  const policy: FreshnessPolicy | undefined = config.freshness;
-  if (cache === undefined || policy === undefined || policy.freshMs === 0) return client;
-  return cache.forProvider(config.provider, config.apiKey, policy, client, config.rateLimitPerSecond);
+  const shared = sharedCacheOf(config, dependencies);
+  if (shared === undefined) return client;
+  return shared.cache.forProvider(
+    config.provider,
+    config.apiKey,
+    shared.policy,
+    client,
+    config.rateLimitPerSecond,
+  );
 }
 
 /** The upstream page size the provider's streams should use: fixed when a shared cache is in front. */
@@ -84,9 +90,16 @@ export function alignedPageSize(
   config: ProviderConfig,
   dependencies: ProviderDependencies,
 ): number | undefined {
-  return readsThroughCache(config, dependencies) ? SHARED_PAGE_SIZE : undefined;
+  return sharedCacheOf(config, dependencies) === undefined ? undefined : SHARED_PAGE_SIZE;
 }
 
-function readsThroughCache(config: ProviderConfig, dependencies: ProviderDependencies): boolean {
-  return dependencies.cache !== undefined && (config.freshness?.freshMs ?? 0) > 0;
+/** The shared cache the provider reads through, with its freshness: none without a cache or at freshMs 0. */
+function sharedCacheOf(
+  config: ProviderConfig,
+  dependencies: ProviderDependencies,
+): { cache: UpstreamCache; policy: FreshnessPolicy } | undefined {
+  const { cache } = dependencies;
+  const policy = config.freshness;
+  if (cache === undefined || policy === undefined || policy.freshMs === 0) return undefined;
+  return { cache, policy };
 }
