@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Provider } from '../domain/campaign.js';
 import { UpstreamError } from '../errors.js';
-import { type BodyChunks, ownedBytes, parseJsonBody, transientBytes } from '../http/responseBody.js';
+import { type BodyChunks, parseJsonBody, transientBytes } from '../http/responseBody.js';
 import {
   type GetOptions,
   type GetResult,
@@ -476,11 +476,13 @@ export class UpstreamCache {
       const held = this.valid(provider, this.memory.get(key));
       const redisKey = `${redis.prefix}:upstream:${key}`;
       try {
+        // As bytes: a body with one character outside Latin-1, read as a string, is a two-byte string twice
+        // its size, a large object above 64 Ki characters (see src/http/jsonBody.ts).
         const reply =
           held === undefined
-            ? await redis.client.get(redisKey)
-            : await redis.client.eval(READ_IF_NEWER, 1, redisKey, String(held.storedAt));
-        const shared = typeof reply === 'string' ? this.valid(provider, decodeEntry(reply)) : undefined;
+            ? await redis.client.getBuffer(redisKey)
+            : await redis.client.callBuffer('EVAL', READ_IF_NEWER, 1, redisKey, String(held.storedAt));
+        const shared = Buffer.isBuffer(reply) ? this.valid(provider, decodeEntry(reply)) : undefined;
         // The memory copy may have been replaced (or invalidated) while the read was out.
         const now = this.valid(provider, this.memory.get(key));
         if (shared === undefined || (now !== undefined && now.storedAt >= shared.storedAt)) return now;
@@ -660,27 +662,36 @@ function resultOf(entry: Entry): GetResult {
   return result;
 }
 
-/** `storedAt askedAt`, then `1` and the body as received, or `0` for not found. */
-function encodeEntry(entry: Entry, raw: BodyChunks | undefined): string {
+const SPACE = 0x20;
+const NOT_FOUND_FLAG = 0x30; // '0'
+
+/**
+ * `storedAt askedAt`, then `1` and the body as received, or `0` for not found. The body's bytes go to Redis as
+ * they came from the provider, never through a string (see `readShared`).
+ */
+function encodeEntry(entry: Entry, raw: BodyChunks | undefined): Buffer | string {
   const times = `${entry.storedAt} ${entry.askedAt}`;
   const result = resultOf(entry);
-  return result.found
-    ? `${times} 1 ${raw === undefined ? JSON.stringify(result.body) : ownedBytes(raw).toString('utf8')}`
-    : `${times} 0`;
+  if (!result.found) return `${times} 0`;
+  if (raw === undefined) return `${times} 1 ${JSON.stringify(result.body)}`;
+  const head = Buffer.from(`${times} 1 `, 'latin1');
+  return Buffer.concat([head, ...raw.chunks], head.length + raw.size);
 }
 
-function decodeEntry(raw: string): Entry | undefined {
-  const first = raw.indexOf(' ');
-  const second = raw.indexOf(' ', first + 1);
-  const storedAt = Number(raw.slice(0, first));
-  const askedAt = Number(raw.slice(first + 1, second));
-  if (first < 0 || second < 0 || !Number.isFinite(storedAt) || !Number.isFinite(askedAt)) return undefined;
-  if (raw.slice(second + 1, second + 2) === '0') {
+/** The entry `encodeEntry` wrote, its body parsed as an upstream body is; undefined for anything else. */
+function decodeEntry(value: Buffer): Entry | undefined {
+  const first = value.indexOf(SPACE);
+  const second = value.indexOf(SPACE, first + 1);
+  if (first < 0 || second < 0) return undefined;
+  const storedAt = Number(value.toString('latin1', 0, first));
+  const askedAt = Number(value.toString('latin1', first + 1, second));
+  if (!Number.isFinite(storedAt) || !Number.isFinite(askedAt)) return undefined;
+  if (value[second + 1] === NOT_FOUND_FLAG) {
     return { storedAt, askedAt, content: { found: false }, bytes: 0 };
   }
-  const text = raw.slice(second + 3);
+  const body = value.subarray(second + 3);
   try {
-    return { storedAt, askedAt, content: { found: true, body: JSON.parse(text) }, bytes: text.length };
+    return { storedAt, askedAt, content: { found: true, body: parseJsonBody(body) }, bytes: body.length };
   } catch {
     return undefined;
   }

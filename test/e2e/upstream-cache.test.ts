@@ -138,9 +138,9 @@ function slowEntryReads(client: Redis, ms: number): Redis {
   let reads = 0;
   return new Proxy(client, {
     get(target, property) {
-      if (property === 'get') {
+      if (property === 'getBuffer') {
         return async (key: string) => {
-          const reply = await target.get(key);
+          const reply = await target.getBuffer(key);
           if (key.includes(':upstream:') && ++reads > 1)
             await new Promise((resolve) => setTimeout(resolve, ms));
           return reply;
@@ -175,10 +175,10 @@ function lockAlwaysHeld(client: Redis, onEntryRead: () => void): Redis {
     get(target, property) {
       if (property === 'exists') return async () => 1;
       const value: unknown = Reflect.get(target, property, target);
-      if ((property === 'get' || property === 'eval') && typeof value === 'function') {
+      if ((property === 'getBuffer' || property === 'callBuffer') && typeof value === 'function') {
         return async (...args: unknown[]) => {
-          // GET key; EVAL script numkeys key ...
-          const key = property === 'get' ? args[0] : args[2];
+          // GET key; EVAL script numkeys key ..., both asking for bytes
+          const key = property === 'getBuffer' ? args[0] : args[3];
           if (typeof key === 'string' && key.includes(':upstream:')) onEntryRead();
           const reply: unknown = await Reflect.apply(value, target, args);
           return reply;
@@ -251,6 +251,41 @@ describe.skipIf(redisBinary === null)('two cache replicas on one real Redis', ()
     expect(read).toEqual(written);
     expect(upstream.count).toBe(1);
     expect(b.lookups).toEqual(['fresh']);
+  });
+
+  it('a large body outside Latin-1 crosses Redis as the bytes the upstream sent and reads back the same', async () => {
+    const upstream = new FakeUpstream();
+    // Over the size where upstream bodies are decoded without a two-byte string (src/http/jsonBody.ts).
+    const items = Array.from({ length: 400 }, (_, i) => ({
+      id: i,
+      name: `Campaña ${i} — ☎️ 🚀`,
+      note: 'x'.repeat(60),
+    }));
+    upstream.bodyFor = () => ({ items });
+    const [a, b] = await replicas(server.url, upstream);
+    const written = await a.getter('k1').getJson(...PAGE);
+    const [key] = await a.client.keys(`${a.prefix}:upstream:*`);
+    const stored = await a.client.getBuffer(key ?? '');
+    const sent = Buffer.from(JSON.stringify({ items }), 'utf8');
+    expect(sent.length).toBeGreaterThan(32 * 1024);
+    expect(stored?.subarray(stored.length - sent.length).equals(sent)).toBe(true);
+    const read = await b.getter('k1').getJson(...PAGE);
+    expect(bodyOf(read)).toEqual(bodyOf(written));
+    expect(bodyOf(read)).toEqual({ items });
+    expect(upstream.count).toBe(1);
+  });
+
+  it('a value under an entry key that the cache did not write is a miss, not an error', async () => {
+    for (const value of [`${Date.now()} ${Date.now()} 1 {"cut`, 'not an entry', `${Date.now()} x 1 {}`]) {
+      const upstream = new FakeUpstream();
+      const [a, b] = await replicas(server.url, upstream);
+      await a.getter('k1').getJson(...PAGE);
+      const [key] = await a.client.keys(`${a.prefix}:upstream:*`);
+      await a.client.set(key ?? '', value, 'PX', 60_000);
+      const read = await b.getter('k1').getJson(...PAGE);
+      expect(upstream.count).toBe(2);
+      expect(bodyOf(read)).toEqual({ call: 2, path: '/campaigns' });
+    }
   });
 
   it('different credentials never share an entry across replicas, in turn or at once', async () => {
