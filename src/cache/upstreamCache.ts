@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Provider } from '../domain/campaign.js';
 import { UpstreamError } from '../errors.js';
+import { envelopeOf, letGo, SharedAnswer } from '../http/handOver.js';
 import { type BodyChunks, parseJsonBody, transientBytes } from '../http/responseBody.js';
 import {
   type GetOptions,
@@ -41,6 +42,13 @@ export interface UpstreamCacheOptions {
 export interface QueuedGetter extends JsonGetter {
   /** Requests waiting for a rate-limit slot. */
   readonly queued: number;
+}
+
+interface Filled {
+  /** The caller's own envelope. */
+  result: GetResult;
+  /** Another request's fill answered it. */
+  shared: boolean;
 }
 
 interface Entry {
@@ -100,7 +108,7 @@ export class UpstreamCache {
   private readonly memory: LRUCache<string, Entry>;
   private readonly now: () => number;
   /** Keys being fetched or refreshed by this process: one call per key at a time. */
-  private readonly filling = new Map<string, Promise<Entry>>();
+  private readonly filling = new Map<string, SharedAnswer<Entry>>();
   /** Keys being read from Redis by this process: concurrent requests share one read (and one parse). */
   private readonly reading = new Map<string, Promise<Entry | undefined>>();
   /** Keys this process waits on another replica for: woken by that replica's notice. */
@@ -125,6 +133,8 @@ export class UpstreamCache {
    */
   private readonly refused = new LRUCache<string, number>({ max: REFUSED_KEYS_MAX });
   private refusals = 0;
+  /** Entries this process's fetches made for their callers alone: let go of once those have theirs. */
+  private readonly handedOut = new WeakSet<Entry>();
 
   constructor(private readonly options: UpstreamCacheOptions) {
     this.memory = new LRUCache<string, Entry>({
@@ -203,7 +213,7 @@ export class UpstreamCache {
     }
     if (options.maxAgeMs !== undefined && age > options.maxAgeMs) {
       // The reader needs a newer snapshot than the cache holds (its pages disagreed): no stale answer.
-      return this.answer(source, 'miss', (await this.fill(source, key, path, query, options, 'fresh')).entry);
+      return this.answered(source, 'miss', await this.fill(source, key, path, query, options, 'fresh'));
     }
     if (entry !== undefined && age < policy.freshMs) return this.answer(source, 'fresh', entry);
     if (entry !== undefined && age < policy.staleWhileRevalidateMs) {
@@ -218,7 +228,7 @@ export class UpstreamCache {
     }
     try {
       const filled = await this.fill(source, key, path, query, options, 'interactive');
-      return this.answer(source, filled.shared ? 'shared' : 'miss', filled.entry);
+      return this.answered(source, filled.shared ? 'shared' : 'miss', filled);
     } catch (error) {
       if (entry === undefined || age >= policy.staleIfErrorMs || !(error instanceof UpstreamError))
         throw error;
@@ -237,9 +247,25 @@ export class UpstreamCache {
     return entry;
   }
 
+  /** The caller's own envelope of the entry's answer (`handOver.ts`): emptying it leaves the entry whole. */
   private answer(source: Source, outcome: CacheOutcome, entry: Entry): GetResult {
     this.options.onLookup?.(source.provider, outcome);
-    return resultOf(entry);
+    return envelopeOf(resultOf(entry));
+  }
+
+  private answered(source: Source, outcome: CacheOutcome, filled: Filled): GetResult {
+    this.options.onLookup?.(source.provider, outcome);
+    return filled.result;
+  }
+
+  /**
+   * Once every caller of a fill has its envelope, the entry a fetch made for them lets go of its body: only
+   * a stored entry keeps one (`handOver.ts`). Entries read from memory or Redis may have other readers.
+   */
+  private shareFill(entry: Promise<Entry>): SharedAnswer<Entry> {
+    return new SharedAnswer(entry, (filled) => {
+      if (this.handedOut.has(filled) && 'found' in filled.content) letGo(filled.content);
+    });
   }
 
   /**
@@ -254,13 +280,14 @@ export class UpstreamCache {
     query: QueryParams,
     options: GetOptions,
     mode: 'interactive' | 'background' | 'fresh',
-  ): Promise<{ entry: Entry; shared: boolean }> {
+  ): Promise<Filled> {
     const { signal, ...call } = options;
+    const wait = (entry: Promise<Entry>) => untilAborted(entry, signal);
+    const take = (shared: boolean) => (entry: Entry) => ({ result: envelopeOf(resultOf(entry)), shared });
     const running = this.filling.get(key);
-    if (running !== undefined) return { entry: await untilAborted(running, signal), shared: true };
+    if (running !== undefined) return running.join(wait, take(true));
     if (mode === 'fresh') {
-      const entry = await untilAborted(this.fetchAndStore(source, key, path, query, call), signal);
-      return { entry, shared: false };
+      return this.shareFill(this.fetchAndStore(source, key, path, query, call)).join(wait, take(false));
     }
     const task = (async () => {
       let lockKey = this.lockKeyOf(key, source.provider);
@@ -300,12 +327,13 @@ export class UpstreamCache {
         if (typeof token === 'string') await this.unlock(lockKey, token, key, storedAt);
       }
     })();
-    this.filling.set(key, task);
+    const shared = this.shareFill(task);
+    this.filling.set(key, shared);
     const forget = () => {
-      if (this.filling.get(key) === task) this.filling.delete(key);
+      if (this.filling.get(key) === shared) this.filling.delete(key);
     };
     task.then(forget, forget);
-    return { entry: await untilAborted(task, signal), shared: false };
+    return shared.join(wait, take(false));
   }
 
   /** Sizes count UTF-16 code units, not bytes: close enough for a bound that is an estimate anyway. */
@@ -328,6 +356,8 @@ export class UpstreamCache {
       content: result.found ? { found: true, body: result.body } : result,
       bytes: (result.found ? result.size : undefined) ?? raw?.size ?? 0,
     };
+    // The entry holds the answer now; the upstream's envelope is resolved into promises older than it.
+    letGo(result);
     // An answer that raced an invalidation, or a newer one, does not replace what is there.
     const held = this.memory.get(key);
     const current = epoch === (this.epochs.get(source.provider) ?? 0);
@@ -335,6 +365,7 @@ export class UpstreamCache {
       this.keep(key, raw === undefined ? entry : { ...entry, content: raw }, held);
       await this.writeShared(key, entry, raw, source.policy.staleIfErrorMs);
     }
+    if (this.memory.peek(key) !== entry) this.handedOut.add(entry);
     return entry;
   }
 

@@ -3,6 +3,7 @@ import type { Provider } from '../domain/campaign.js';
 import { inSpan, SpanKind } from '../observability/tracing.js';
 import type { AttemptOutcome, UpstreamObserver } from '../observability/upstreamObserver.js';
 import { failureFromStatus, failureFromThrown, retryAfterMs } from './classify.js';
+import { envelopeOf, letGo, SharedAnswer } from './handOver.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from './resilience.js';
 import { ResilientCalls, type SharedRateLimit } from './resilientCalls.js';
 import { type BodyChunks, parseJsonBody, readBody, transientBytes } from './responseBody.js';
@@ -54,7 +55,9 @@ type AttemptOptions = Omit<GetOptions, 'signal'>;
  * `body` is the parsed document and `size` its length in bytes as received; `raw` the bytes themselves, as
  * undici's chunks (not copied), only for a client asked to keep them (the shared cache, which stores them).
  */
-export type GetResult = { found: true; body: unknown; size?: number; raw?: BodyChunks } | { found: false };
+export type GetResult =
+  | { found: true; body: unknown; size?: number; raw?: BodyChunks | undefined }
+  | { found: false };
 
 /**
  * What a provider calls to GET a JSON document: the transport, or a cache in front of it. Above the provider
@@ -78,7 +81,7 @@ export class UpstreamClient {
   private readonly now: () => number;
   private readonly calls: ResilientCalls;
   /** GETs in flight, by path and query: identical requests share one call (one client = one credential). */
-  private readonly inFlight = new Map<string, Promise<GetResult>>();
+  private readonly inFlight = new Map<string, SharedAnswer<GetResult>>();
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.provider = options.provider;
@@ -120,19 +123,25 @@ export class UpstreamClient {
   /**
    * GET a JSON document. A 404 is `{ found: false }`; every other failure throws a TransportError. The same
    * GET already in flight (from any GraphQL request) is shared rather than sent again; a caller that gives
-   * up stops waiting without cancelling it for the others.
+   * up stops waiting without cancelling it for the others. Each caller gets an envelope of its own
+   * (`handOver.ts`): the shared answer lets go of the body once every caller has one.
    */
   getJson(path: string, query: QueryParams, options: GetOptions = {}): Promise<GetResult> {
     const key = path + queryString(query);
     let shared = this.inFlight.get(key);
     if (shared === undefined) {
       const attemptOptions = { requestId: options.requestId, deadline: options.deadline };
-      shared = this.calls.run(options.deadline, () => this.attempt(path, query, attemptOptions));
-      this.inFlight.set(key, shared);
-      const forget = () => this.inFlight.delete(key);
-      shared.then(forget, forget);
+      const answer = this.calls.run(options.deadline, () => this.attempt(path, query, attemptOptions));
+      shared = new SharedAnswer(answer, letGo);
+      const call = shared;
+      this.inFlight.set(key, call);
+      const forget = () => {
+        if (this.inFlight.get(key) === call) this.inFlight.delete(key);
+      };
+      answer.then(forget, forget);
     }
-    return untilAborted(shared, options.signal);
+    const { signal } = options;
+    return shared.join((answer) => untilAborted(answer, signal), envelopeOf);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ProviderConfig } from '../../config.js';
 import type { CampaignChannel } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
+import { takeBody } from '../../http/handOver.js';
 import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
 import { createTransport, type ProviderTransport } from '../transport.js';
@@ -74,7 +75,7 @@ export class AlturHttp {
       throw new UpstreamBadResponseError('ALTUR', 'answered the campaign list with HTTP 404.');
     }
     const channel = filter.integration === undefined ? null : alturIntegrationToChannel(filter.integration);
-    const { page, entries, issues } = readAlturList(result.body, channel);
+    const { page, entries, issues } = readAlturList(takeBody(result), channel);
     // Not `...page`: its raw items would keep the whole parse tree alive for the rest of the request.
     const { totalCount, hasMore, hasPrevious, nextCursor, previousCursor } = page;
     return { totalCount, entries, hasMore, hasPrevious, nextCursor, previousCursor, issues };
@@ -83,7 +84,7 @@ export class AlturHttp {
   async get(providerId: string, scope: RequestScope): Promise<AlturCampaign | null> {
     const result = await this.http.getJson(`/campaigns/${providerId}`, {}, scope);
     if (!result.found) return null;
-    const mapped = readAlturDetail(result.body);
+    const mapped = readAlturDetail(takeBody(result));
     if (!mapped.ok) {
       throw new UpstreamBadResponseError(
         'ALTUR',

@@ -1,5 +1,6 @@
 import type { ProviderConfig } from '../../config.js';
 import { UpstreamBadResponseError } from '../../errors.js';
+import { takeBody } from '../../http/handOver.js';
 import type { QueryParams } from '../../http/upstreamClient.js';
 import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
@@ -66,14 +67,14 @@ export class AuralytikHttp {
     if (!result.found) {
       throw new UpstreamBadResponseError('AURALYTIK', 'answered the campaign list with HTTP 404.');
     }
-    const { page, entries, issues } = readAuralytikList(result.body);
+    const { page, entries, issues } = readAuralytikList(takeBody(result));
     return { totalCount: page.totalCount, entries, issues };
   }
 
   async get(providerId: string, scope: RequestScope): Promise<AuralytikCampaign | null> {
     const result = await this.http.getJson(`/campaigns/${encodeURIComponent(providerId)}`, {}, scope);
     if (!result.found) return null;
-    const mapped = readAuralytikDetail(result.body);
+    const mapped = readAuralytikDetail(takeBody(result));
     if (!mapped.ok) {
       throw new UpstreamBadResponseError(
         'AURALYTIK',

@@ -8,6 +8,7 @@ import {
 } from '../../../src/cache/upstreamCache.js';
 import type { Provider } from '../../../src/domain/campaign.js';
 import { UpstreamRateLimitedError, UpstreamUnavailableError } from '../../../src/errors.js';
+import { takeBody } from '../../../src/http/handOver.js';
 import type { GetResult } from '../../../src/http/upstreamClient.js';
 import { FakeUpstream, settle } from './fakeUpstream.js';
 
@@ -211,6 +212,57 @@ describe('what an entry holds', () => {
     const auralytik = cache.forProvider('AURALYTIK', 'k1', POLICY, parsedOnly, RATE);
     const fetched = bodyOf(await auralytik.getJson(...PAGE));
     expect(bodyOf(await auralytik.getJson(...PAGE))).toBe(fetched);
+  });
+});
+
+describe('handing answers over (src/http/handOver.ts)', () => {
+  it('each caller gets an envelope of its own: a reader emptying its envelope leaves the others whole', async () => {
+    const { altur } = setup();
+    const fetched = await Promise.all([altur.getJson(...PAGE), altur.getJson(...PAGE)]);
+    const [first, second] = fetched;
+    expect(first).not.toBe(second);
+    const body = first?.found ? takeBody(first) : undefined;
+    expect(first).toEqual({ found: true, body: undefined, raw: undefined });
+    expect(bodyOf(second ?? { found: false })).toBe(body);
+    expect(bodyOf(await altur.getJson(...PAGE))).toEqual(body);
+  });
+
+  it('an entry stored as its parse keeps it after every reader has taken its body', async () => {
+    const { cache, upstream } = setup();
+    const parsedOnly = {
+      getJson: async (...args: Parameters<FakeUpstream['getJson']>) => {
+        const result = await upstream.getJson(...args);
+        return result.found ? { found: true as const, body: result.body } : result;
+      },
+      get queued() {
+        return upstream.queued;
+      },
+    };
+    const auralytik = cache.forProvider('AURALYTIK', 'k1', POLICY, parsedOnly, RATE);
+    for (let read = 0; read < 3; read++) {
+      const answer = await auralytik.getJson(...PAGE);
+      expect(answer.found && takeBody(answer)).toEqual({ call: 1, path: '/campaigns' });
+    }
+    expect(upstream.count).toBe(1);
+  });
+
+  it('the upstream envelope a fetch read is emptied once the entry holds its answer', async () => {
+    const { cache, upstream } = setup();
+    const handed: GetResult[] = [];
+    const watched = {
+      getJson: async (...args: Parameters<FakeUpstream['getJson']>) => {
+        const result = await upstream.getJson(...args);
+        handed.push(result);
+        return result;
+      },
+      get queued() {
+        return upstream.queued;
+      },
+    };
+    const altur = cache.forProvider('ALTUR', 'k1', POLICY, watched, RATE);
+    const answer = await altur.getJson(...PAGE);
+    expect(bodyOf(answer)).toEqual({ call: 1, path: '/campaigns' });
+    expect(handed).toEqual([{ found: true, body: undefined, raw: undefined }]);
   });
 });
 
