@@ -33,11 +33,14 @@ export function takeBody(answer: FoundAnswer): unknown {
   return body;
 }
 
-/** Empties an envelope that nobody will read again. */
+/**
+ * Empties an envelope that nobody will read again. Only fields it has: giving a lookup's envelope a `raw` it
+ * never had cost more than the emptying saved (row (e-co) peaked at 203 MiB against 138 without the write).
+ */
 export function letGo(answer: { found: boolean; body?: unknown; raw?: BodyChunks | undefined }): void {
   if (!answer.found) return;
   answer.body = undefined;
-  answer.raw = undefined;
+  if (answer.raw !== undefined) answer.raw = undefined;
 }
 
 /**
