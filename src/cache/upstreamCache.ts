@@ -56,14 +56,22 @@ interface Entry {
   storedAt: number;
   /** When it was asked for: an answer asked before an invalidation is not valid after it. */
   askedAt: number;
-  /** The answer, or its body's bytes as received until the entry is first read (see `resultOf`). */
+  /** The answer, or its body's bytes as received until reads come close together (see `resultOf`). */
   content: GetResult | BodyChunks;
   /** Size of the body as received. */
   bytes: number;
+  /** When its key was last read (carried over from the copy it replaces): how hot the key is. */
+  readAt?: number | undefined;
 }
 
 /** A parsed JSON body takes a few times its text's size on the heap. */
 const HEAP_FACTOR = 3;
+/**
+ * A read this soon after the key's last one keeps its parse for the next: the key is read often enough that
+ * one parse serves many requests. A parse kept longer than a request lives through enough scavenges to be
+ * promoted, so for a key read less often its parse is dropped with the request that read it.
+ */
+const HOT_READ_GAP_MS = 250;
 /** Past this queueing delay, a stale answer within the error bound beats waiting for the quota. */
 const SATURATED_WAIT_MS = 150;
 /** A waiting replica takes an entry the holder stored up to this long before the wait began as its answer. */
@@ -250,7 +258,7 @@ export class UpstreamCache {
   /** The caller's own envelope of the entry's answer (`handOver.ts`): emptying it leaves the entry whole. */
   private answer(source: Source, outcome: CacheOutcome, entry: Entry): GetResult {
     this.options.onLookup?.(source.provider, outcome);
-    return envelopeOf(resultOf(entry));
+    return envelopeOf(resultOf(entry, this.now()));
   }
 
   private answered(source: Source, outcome: CacheOutcome, filled: Filled): GetResult {
@@ -283,7 +291,10 @@ export class UpstreamCache {
   ): Promise<Filled> {
     const { signal, ...call } = options;
     const wait = (entry: Promise<Entry>) => untilAborted(entry, signal);
-    const take = (shared: boolean) => (entry: Entry) => ({ result: envelopeOf(resultOf(entry)), shared });
+    const take = (shared: boolean) => (entry: Entry) => ({
+      result: envelopeOf(resultOf(entry, this.now())),
+      shared,
+    });
     const running = this.filling.get(key);
     if (running !== undefined) return running.join(wait, take(true));
     if (mode === 'fresh') {
@@ -348,7 +359,7 @@ export class UpstreamCache {
     const epoch = this.epochs.get(source.provider) ?? 0;
     const result = await source.upstream.getJson(path, query, options);
     // The callers of this fetch share its parse. Both tiers store the bytes when the upstream gives them
-    // (`keepRawBodies`), the memory tier until someone reads them (`resultOf`); its parse otherwise.
+    // (`keepRawBodies`), the memory tier until its key is read often (`resultOf`); its parse otherwise.
     const raw = result.found ? result.raw : undefined;
     const entry: Entry = {
       storedAt: this.now(),
@@ -371,7 +382,13 @@ export class UpstreamCache {
 
   /** Stores an entry in the memory tier: always over a copy already held, else as `admits` decides. */
   private keep(key: string, entry: Entry, held: Entry | undefined): void {
-    if (held !== undefined || this.admits(key, entry)) this.memory.set(key, entry);
+    if (held !== undefined) {
+      // A refresh of a hot key is read as often as the copy it replaces.
+      entry.readAt = held.readAt;
+      this.memory.set(key, entry);
+    } else if (this.admits(key, entry)) {
+      this.memory.set(key, entry);
+    }
   }
 
   /**
@@ -678,18 +695,20 @@ function entrySize(entry: Entry, key: string): number {
 }
 
 /**
- * The entry's answer, parsing its bytes on the first read. An entry stored as its parse (and the campaigns
- * mapped from it, memoised on the body) kept them alive until it was replaced: under traffic that reads a key
- * about once per freshness period, each entry was promoted to the old generation and evicted or refreshed
- * before anyone read it fresh, and that promotion drove the collector and the peak RSS (BENCHMARKS.md, *What
- * was done*). The bytes are the chunks undici read, outside the heap and not copied. An entry that is read
- * keeps its parse, so that readers of a hot key share one parse and one mapping, as the callers of one
- * fetch do.
+ * The entry's answer, parsed from its bytes while reads of its key are far apart, kept once they come close
+ * together (`HOT_READ_GAP_MS`). An entry that kept the parse it was first read with (and the campaigns mapped
+ * from it, memoised on the body) held them until it was replaced: under varied traffic, which reads a held key
+ * a few times per freshness period, each parse was promoted to the old generation and then dropped, and that
+ * churn cost 10-30 MiB of peak RSS (BENCHMARKS.md, *Memory*). Readers of a hot key share one parse and
+ * one mapping, as the callers of one fetch do. The bytes are the chunks undici read, outside the heap and not
+ * copied. `now` undefined: not a read (the entry is being written out).
  */
-function resultOf(entry: Entry): GetResult {
+function resultOf(entry: Entry, now?: number): GetResult {
+  const lastRead = entry.readAt;
+  if (now !== undefined) entry.readAt = now;
   if ('found' in entry.content) return entry.content;
   const result: GetResult = { found: true, body: parseJsonBody(transientBytes(entry.content)) };
-  entry.content = result;
+  if (now !== undefined && lastRead !== undefined && now - lastRead < HOT_READ_GAP_MS) entry.content = result;
   return result;
 }
 

@@ -187,15 +187,25 @@ describe('freshness', () => {
 });
 
 describe('what an entry holds', () => {
-  it('the bytes as received until first read; then one parse that every later reader shares', async () => {
-    const { altur } = setup();
+  it('the bytes as received while reads are far apart; one shared parse once they come close together', async () => {
+    const { altur, advance } = setup();
     const fetched = await Promise.all([altur.getJson(...PAGE), altur.getJson(...PAGE)]);
     // The callers of one fetch share the parse the upstream made.
     expect(bodyOf(fetched[1])).toBe(bodyOf(fetched[0]));
     const firstRead = bodyOf(await altur.getJson(...PAGE));
     expect(firstRead).toEqual(bodyOf(fetched[0]));
     expect(firstRead).not.toBe(bodyOf(fetched[0]));
-    expect(bodyOf(await altur.getJson(...PAGE))).toBe(firstRead);
+    // A read a second later finds the key cold: its parse is its own, dropped with its request.
+    advance(1000);
+    const coldRead = bodyOf(await altur.getJson(...PAGE));
+    expect(coldRead).toEqual(firstRead);
+    expect(coldRead).not.toBe(firstRead);
+    // A read 10 ms after that finds it hot: its parse stays for the readers after it.
+    advance(10);
+    const hotRead = bodyOf(await altur.getJson(...PAGE));
+    expect(hotRead).not.toBe(coldRead);
+    advance(500);
+    expect(bodyOf(await altur.getJson(...PAGE))).toBe(hotRead);
   });
 
   it('keeps the parse when the upstream gives no bytes', async () => {
