@@ -382,13 +382,10 @@ export class UpstreamCache {
 
   /** Stores an entry in the memory tier: always over a copy already held, else as `admits` decides. */
   private keep(key: string, entry: Entry, held: Entry | undefined): void {
-    if (held !== undefined) {
-      // A refresh of a hot key is read as often as the copy it replaces.
-      entry.readAt = held.readAt;
-      this.memory.set(key, entry);
-    } else if (this.admits(key, entry)) {
-      this.memory.set(key, entry);
-    }
+    if (held === undefined && !this.admits(key, entry)) return;
+    // A refresh of a hot key is read as often as the copy it replaces.
+    entry.readAt = held?.readAt;
+    this.memory.set(key, entry);
   }
 
   /**
