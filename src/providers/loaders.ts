@@ -32,18 +32,21 @@ function toError(error: unknown): Error {
 /**
  * What the lists of one GraphQL request returned. Root fields resolve in parallel, so a lookup of a campaign
  * that a sibling `campaigns` field is listing would otherwise race it: lookups wait for the lists in flight
- * and take a listed campaign instead of calling the provider.
+ * and take a listed campaign instead of calling the provider. The pages are indexed by id only when the
+ * first lookup comes: most requests list without looking up, and indexing every page's campaigns up front
+ * was 0.8 % of the gateway's CPU under merged varied traffic.
  */
 export class ListedCampaigns {
-  private readonly byId = new Map<string, Campaign>();
+  /** The answered pages' entries, in the order they answered, until a lookup indexes them. */
+  private answered: (readonly (Campaign | null)[])[] = [];
+  private byId: Map<string, Campaign> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
 
   /** Records a list request and, once it answers, the campaigns it returned. */
   track<T extends { entries: readonly (Campaign | null)[] }>(request: Promise<T>): Promise<T> {
     const tracked = request.then((page) => {
-      for (const campaign of page.entries) {
-        if (campaign !== null) this.byId.set(campaign.providerId, campaign);
-      }
+      if (this.byId === undefined) this.answered.push(page.entries);
+      else index(this.byId, page.entries);
       return page;
     });
     const settled = tracked.catch(() => undefined);
@@ -55,6 +58,23 @@ export class ListedCampaigns {
   /** The listed campaign if any list of this request has it, otherwise the provider's answer. */
   async lookup(providerId: string, fetch: (providerId: string) => Promise<Campaign | null>) {
     if (this.inFlight.size > 0) await Promise.all(this.inFlight);
-    return this.byId.get(providerId) ?? fetch(providerId);
+    return this.indexed().get(providerId) ?? fetch(providerId);
+  }
+
+  private indexed(): Map<string, Campaign> {
+    if (this.byId === undefined) {
+      const byId = new Map<string, Campaign>();
+      for (const entries of this.answered) index(byId, entries);
+      this.byId = byId;
+      this.answered = [];
+    }
+    return this.byId;
+  }
+}
+
+/** A later page's campaign replaces an earlier one's: the newer answer wins. */
+function index(byId: Map<string, Campaign>, entries: readonly (Campaign | null)[]): void {
+  for (const campaign of entries) {
+    if (campaign !== null) byId.set(campaign.providerId, campaign);
   }
 }
