@@ -209,16 +209,30 @@ function readAgent(raw: unknown): AlturCampaign['agent'] {
   return id === undefined ? null : { id, name: readString(raw.name) };
 }
 
-function readCycle(raw: Record<string, unknown>): CampaignCycle | null {
+/** `toCycle`: a detail's `cycles` object (`alturCycles`: any non-record is null) first, then the flat fields. */
+function readCycle(raw: Record<string, unknown>, detailCycles: unknown): CampaignCycle | null {
+  const cycles = isRecord(detailCycles) ? detailCycles : undefined;
   return cycleFrom({
-    enabled: readBool(raw.cycle_enabled),
-    maxIterations: readInt32(raw.cycle_max_iterations),
-    cooldownMinutes: readInt32(raw.cycle_cooldown) ?? readInt32(raw.cycle_cooldown_minutes),
-    statusFilters: readStringList(raw.cycle_status_filters) ?? readStringList(raw.cycle_filter_statuses),
-    tagFilters: readStringList(raw.cycle_tag_filters) ?? readStringList(raw.cycle_filter_tags),
-    currentIteration: readInt32(raw.cycle_current_iteration),
+    enabled: (cycles && readBool(cycles.enabled)) ?? readBool(raw.cycle_enabled),
+    maxIterations: (cycles && readInt32(cycles.max_iterations)) ?? readInt32(raw.cycle_max_iterations),
+    cooldownMinutes:
+      (cycles && (readInt32(cycles.cooldown_minutes) ?? readInt32(cycles.cooldown))) ??
+      readInt32(raw.cycle_cooldown) ??
+      readInt32(raw.cycle_cooldown_minutes),
+    statusFilters:
+      (cycles && (readStringList(cycles.filter_statuses) ?? readStringList(cycles.status_filters))) ??
+      readStringList(raw.cycle_status_filters) ??
+      readStringList(raw.cycle_filter_statuses),
+    tagFilters:
+      (cycles && (readStringList(cycles.filter_tags) ?? readStringList(cycles.tag_filters))) ??
+      readStringList(raw.cycle_tag_filters) ??
+      readStringList(raw.cycle_filter_tags),
+    currentIteration:
+      (cycles && readInt32(cycles.current_iteration)) ?? readInt32(raw.cycle_current_iteration),
     lastIterationAt:
-      readOptionalInstant(raw.last_iteration_at) ?? readOptionalInstant(raw.cycle_last_iteration_at),
+      (cycles && readOptionalInstant(cycles.last_iteration_at)) ??
+      readOptionalInstant(raw.last_iteration_at) ??
+      readOptionalInstant(raw.cycle_last_iteration_at),
   });
 }
 
@@ -229,7 +243,11 @@ function readCycle(raw: Record<string, unknown>): CampaignCycle | null {
  * literal with its eight schedule objects (1 KB): the promoted bytes are what made young-generation GC slow
  * and the old generation grow (see BENCHMARKS.md).
  */
-function readCampaign(raw: unknown, channel: CampaignChannel | null): AlturCampaign | undefined {
+function readCampaign(
+  raw: unknown,
+  channel: CampaignChannel | null,
+  detail = false,
+): AlturCampaign | undefined {
   if (!isRecord(raw)) return undefined;
   const providerId = readAlturId(raw.id);
   const { name, status, created_at, scheduling } = raw;
@@ -253,7 +271,7 @@ function readCampaign(raw: unknown, channel: CampaignChannel | null): AlturCampa
     archived: readBool(raw.archived) ?? false,
     template: readString(raw.template),
     firstMessage: readString(raw.first_message),
-    cycle: readCycle(raw),
+    cycle: readCycle(raw, detail ? raw.cycles : undefined),
   };
 }
 
@@ -301,6 +319,20 @@ export function mapAlturItems(
  * fallback when it does not. ItemIssue.field is prefixed `campaign.`.
  */
 export function mapAlturDetail(raw: unknown, channel: CampaignChannel | null = null): AlturMapResult {
+  const campaign = isRecord(raw)
+    ? readCampaign(raw, detailChannel(raw.integration, channel), true)
+    : undefined;
+  return campaign === undefined ? mapAlturDetailWithZod(raw, channel) : { ok: true, campaign };
+}
+
+/** `alturIntegration`'s type, trimmed, names the channel; without one (or with an empty one), `channel`. */
+function detailChannel(integration: unknown, channel: CampaignChannel | null): CampaignChannel | null {
+  const type = isRecord(integration) ? readString(integration.type)?.trim() : undefined;
+  return type === undefined || type === '' ? channel : alturIntegrationToChannel(type);
+}
+
+/** The detail's zod path alone: the reference `mapAlturDetail` is tested against, and its issues' source. */
+export function mapAlturDetailWithZod(raw: unknown, channel: CampaignChannel | null = null): AlturMapResult {
   const parsed = alturDetailItemSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issue: toIssue(raw, parsed.error, 'campaign') };
   const item = parsed.data;

@@ -1,8 +1,14 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CampaignChannel } from '../../../src/domain/campaign.js';
-import { mapAlturItem, mapAlturItems, mapAlturItemWithZod } from '../../../src/providers/altur/mapping.js';
-import { alturListItemSchema } from '../../../src/providers/altur/schemas.js';
+import {
+  mapAlturDetail,
+  mapAlturDetailWithZod,
+  mapAlturItem,
+  mapAlturItems,
+  mapAlturItemWithZod,
+} from '../../../src/providers/altur/mapping.js';
+import { alturDetailItemSchema, alturListItemSchema } from '../../../src/providers/altur/schemas.js';
 import { generateAlturDataset } from '../../../tools/simulators/data.js';
 import { mostly, oddValue, rawItem, timestamp } from './drift.js';
 
@@ -21,42 +27,73 @@ const day = mostly(
 );
 const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-const item = rawItem(
+const itemFields = {
+  id: mostly(fc.oneof(fc.nat(), fc.stringMatching(/^0{0,3}\d{1,5}$/))),
+  name: mostly(fc.string({ maxLength: 6 })),
+  description: mostly(text),
+  status: mostly(
+    fc.constantFrom('pending', 'ready', 'active', 'inactive', 'cooldown', 'finished', 'Active '),
+  ),
+  created_at: mostly(timestamp),
+  agent: mostly(
+    fc.record({ id: mostly(fc.oneof(fc.string(), fc.integer())), name: mostly(text) }, { requiredKeys: [] }),
+  ),
+  scheduling: mostly(fc.record(Object.fromEntries(days.map((key) => [key, day])), { requiredKeys: [] })),
+  timezone: mostly(text),
+  retries: mostly(int32),
+  concurrency: mostly(int32),
+  concurrency_limit: mostly(int32),
+  archived: mostly(fc.boolean()),
+  template: mostly(text),
+  first_message: mostly(text),
+  cycle_enabled: mostly(fc.boolean()),
+  cycle_max_iterations: mostly(int32),
+  cycle_cooldown: mostly(int32),
+  cycle_cooldown_minutes: mostly(int32),
+  cycle_status_filters: mostly(strings),
+  cycle_filter_statuses: mostly(strings),
+  cycle_tag_filters: mostly(strings),
+  cycle_filter_tags: mostly(strings),
+  cycle_current_iteration: mostly(int32),
+  last_iteration_at: mostly(timestamp),
+  cycle_last_iteration_at: mostly(timestamp),
+};
+const REQUIRED = ['id', 'name', 'status', 'created_at'];
+const item = rawItem(itemFields, REQUIRED);
+
+// A detail is a list item plus `cycles` (read before the flat cycle fields) and `integration` (the channel).
+const detailItem = rawItem(
   {
-    id: mostly(fc.oneof(fc.nat(), fc.stringMatching(/^0{0,3}\d{1,5}$/))),
-    name: mostly(fc.string({ maxLength: 6 })),
-    description: mostly(text),
-    status: mostly(
-      fc.constantFrom('pending', 'ready', 'active', 'inactive', 'cooldown', 'finished', 'Active '),
-    ),
-    created_at: mostly(timestamp),
-    agent: mostly(
+    ...itemFields,
+    cycles: mostly(
       fc.record(
-        { id: mostly(fc.oneof(fc.string(), fc.integer())), name: mostly(text) },
+        {
+          enabled: mostly(fc.boolean()),
+          max_iterations: mostly(int32),
+          cooldown_minutes: mostly(int32),
+          cooldown: mostly(int32),
+          filter_statuses: mostly(strings),
+          status_filters: mostly(strings),
+          filter_tags: mostly(strings),
+          tag_filters: mostly(strings),
+          current_iteration: mostly(int32),
+          last_iteration_at: mostly(timestamp),
+        },
         { requiredKeys: [] },
       ),
     ),
-    scheduling: mostly(fc.record(Object.fromEntries(days.map((key) => [key, day])), { requiredKeys: [] })),
-    timezone: mostly(text),
-    retries: mostly(int32),
-    concurrency: mostly(int32),
-    concurrency_limit: mostly(int32),
-    archived: mostly(fc.boolean()),
-    template: mostly(text),
-    first_message: mostly(text),
-    cycle_enabled: mostly(fc.boolean()),
-    cycle_max_iterations: mostly(int32),
-    cycle_cooldown: mostly(int32),
-    cycle_cooldown_minutes: mostly(int32),
-    cycle_status_filters: mostly(strings),
-    cycle_filter_statuses: mostly(strings),
-    cycle_tag_filters: mostly(strings),
-    cycle_filter_tags: mostly(strings),
-    cycle_current_iteration: mostly(int32),
-    last_iteration_at: mostly(timestamp),
-    cycle_last_iteration_at: mostly(timestamp),
+    integration: mostly(
+      fc.record(
+        {
+          type: mostly(
+            fc.constantFrom('phone_call', ' WhatsApp ', 'whatsapp', '', ' ', 'sms', 'constructor'),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
   },
-  ['id', 'name', 'status', 'created_at'],
+  REQUIRED,
 );
 
 const channel = fc.constantFrom<CampaignChannel | null>(null, 'VOICE', 'WHATSAPP', 'OTHER');
@@ -104,6 +141,31 @@ describe('the Altur fast path', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('maps any detail as the zod path does, cycles and integration included', () => {
+    fc.assert(
+      fc.property(detailItem, channel, (raw, channel) => {
+        expect(mapAlturDetail(raw, channel)).toStrictEqual(mapAlturDetailWithZod(raw, channel));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('does not run zod for a well-formed detail, and does for one it must report', () => {
+    const safeParse = vi.spyOn(alturDetailItemSchema, 'safeParse');
+    const [record] = generateAlturDataset({ count: 1, seed: 7 });
+    const detail = { ...record, cycles: { enabled: true, cooldown: 5 }, integration: { type: 'whatsapp' } };
+    expect(mapAlturDetail(detail)).toMatchObject({
+      ok: true,
+      campaign: { channel: 'WHATSAPP', cycle: { enabled: true, cooldownMinutes: 5 } },
+    });
+    expect(safeParse).not.toHaveBeenCalled();
+    expect(mapAlturDetail({ ...detail, name: 7 })).toMatchObject({
+      ok: false,
+      issue: { field: 'campaign.name' },
+    });
+    expect(safeParse).toHaveBeenCalledOnce();
   });
 
   it('maps the simulator records as the zod path does', () => {
