@@ -1,5 +1,6 @@
-// About 350 lines on purpose: one mapping of Altur's campaign fields, each with its tolerance for what Altur
-// sends (schedules, cycles, statuses); split, the per-field rules would lose the item they belong to.
+// About 390 lines on purpose: one mapping of Altur's campaign fields, each with its tolerance for what Altur
+// sends (schedules, cycles, statuses), read by zod and by the fast path beside it; split, the per-field rules
+// would lose the item they belong to.
 import { z } from 'zod';
 import type { CampaignChannel, CampaignStatus } from '../../domain/campaign.js';
 import { readOptionalInstant } from '../time.js';
@@ -246,7 +247,7 @@ function readCycle(raw: Record<string, unknown>, detailCycles: unknown): Campaig
 function readCampaign(
   raw: unknown,
   channel: CampaignChannel | null,
-  detail = false,
+  detailCycles?: unknown,
 ): AlturCampaign | undefined {
   if (!isRecord(raw)) return undefined;
   const providerId = readAlturId(raw.id);
@@ -271,7 +272,7 @@ function readCampaign(
     archived: readBool(raw.archived) ?? false,
     template: readString(raw.template),
     firstMessage: readString(raw.first_message),
-    cycle: readCycle(raw, detail ? raw.cycles : undefined),
+    cycle: readCycle(raw, detailCycles),
   };
 }
 
@@ -320,7 +321,7 @@ export function mapAlturItems(
  */
 export function mapAlturDetail(raw: unknown, channel: CampaignChannel | null = null): AlturMapResult {
   const campaign = isRecord(raw)
-    ? readCampaign(raw, detailChannel(raw.integration, channel), true)
+    ? readCampaign(raw, detailChannel(raw.integration, channel), raw.cycles)
     : undefined;
   return campaign === undefined ? mapAlturDetailWithZod(raw, channel) : { ok: true, campaign };
 }
