@@ -60,29 +60,26 @@ A value a provider starts sending later maps to UNKNOWN; providerStatus keeps th
         description: ID_DESCRIPTION,
         resolve: (campaign) => encodeGlobalId(typeOfCampaign(campaign), campaign.providerId),
       }),
-      provider: t.field({
+      provider: t.expose('provider', {
         type: ProviderEnum,
         description: 'The provider this campaign comes from.',
-        resolve: (c) => c.provider,
       }),
       providerId: t.exposeString('providerId', {
         description: "The campaign's id in its provider's own API (integer ids as decimal strings).",
       }),
       name: t.exposeString('name', { description: 'The campaign name.' }),
       description: t.exposeString('description', { nullable: true, description: 'Free-text description.' }),
-      status: t.field({
+      status: t.expose('status', {
         type: CampaignStatusEnum,
         description: 'Normalised lifecycle status.',
-        resolve: (c) => c.status,
       }),
       providerStatus: t.exposeString('providerStatus', {
         description: 'The status exactly as the provider sent it.',
       }),
-      channel: t.field({
+      channel: t.expose('channel', {
         type: CampaignChannelEnum,
         nullable: true,
         description: 'Null where the provider did not report the channel.',
-        resolve: (c) => c.channel,
       }),
       createdAt: t.expose('createdAt', {
         type: 'DateTime',

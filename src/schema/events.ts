@@ -35,20 +35,17 @@ export function defineEventFields(
         description:
           "Position of this event in the gateway's event log: pass it as `after` to resume after it.",
       }),
-      type: t.field({
+      type: t.expose('type', {
         type: CampaignEventTypeEnum,
         description: 'What happened.',
-        resolve: (event) => event.type,
       }),
-      provider: t.field({
+      provider: t.expose('provider', {
         type: ProviderEnum,
         description: 'The provider of the campaign.',
-        resolve: (event) => event.provider,
       }),
-      occurredAt: t.field({
+      occurredAt: t.expose('occurredAt', {
         type: 'DateTime',
         description: 'When the provider says it happened (UTC).',
-        resolve: (event) => event.occurredAt,
       }),
       campaignId: t.id({
         description: "The campaign's Node id.",
@@ -60,17 +57,15 @@ export function defineEventFields(
         description: 'The campaign as the gateway can load it now; null if it cannot.',
         resolve: (event, _args, context) => context.live?.events.campaignOf(event) ?? null,
       }),
-      status: t.field({
+      status: t.expose('status', {
         type: CampaignStatusEnum,
         nullable: true,
         description: 'The status after the event, where the event carries one.',
-        resolve: (event) => event.status,
       }),
-      previousStatus: t.field({
+      previousStatus: t.expose('previousStatus', {
         type: CampaignStatusEnum,
         nullable: true,
         description: 'The status before the event, where known.',
-        resolve: (event) => event.previousStatus,
       }),
     }),
   });

@@ -39,11 +39,10 @@ export function defineAlturType(
       Object.fromEntries(
         DAYS.map((day) => [
           day,
-          t.field({
+          t.expose(day, {
             type: DayScheduleType,
             nullable: true,
             description: `The ${day} window; null when the provider sent none.`,
-            resolve: (schedule) => schedule[day],
           }),
         ]),
       ),
@@ -87,21 +86,19 @@ export function defineAlturType(
       typeof value === 'object' && value !== null && 'provider' in value && value.provider === 'ALTUR',
     fields: (t) => ({
       id: campaignIdField(t, typeName),
-      agent: t.field({
+      agent: t.expose('agent', {
         type: AlturAgentType,
         nullable: true,
         description: 'The agent that runs the campaign.',
-        resolve: (c) => c.agent,
       }),
       timezone: t.exposeString('timezone', {
         nullable: true,
         description: 'IANA time zone of the schedule, e.g. America/Mexico_City.',
       }),
-      schedule: t.field({
+      schedule: t.expose('schedule', {
         type: WeeklyScheduleType,
         nullable: true,
         description: 'When the campaign may run, per day of the week.',
-        resolve: (c) => c.schedule,
       }),
       retries: t.exposeInt('retries', { nullable: true, description: 'Attempts per contact.' }),
       concurrency: t.exposeInt('concurrency', { nullable: true, description: 'Calls or chats run at once.' }),
@@ -116,11 +113,10 @@ export function defineAlturType(
         nullable: true,
         description: 'The opening message the agent says or sends.',
       }),
-      cycle: t.field({
+      cycle: t.expose('cycle', {
         type: CampaignCycleType,
         nullable: true,
         description: 'The retry loop; null when Altur sent no cycle settings.',
-        resolve: (c) => c.cycle,
       }),
     }),
   });

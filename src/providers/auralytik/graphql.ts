@@ -20,10 +20,9 @@ export function defineAuralytikType(
       typeof value === 'object' && value !== null && 'provider' in value && value.provider === 'AURALYTIK',
     fields: (t) => ({
       id: campaignIdField(t, typeName),
-      type: t.field({
+      type: t.expose('type', {
         type: AuralytikCampaignTypeEnum,
         description: 'VoiceBot or Flow.',
-        resolve: (c) => c.type,
       }),
       channelType: t.exposeString('channelType', {
         nullable: true,
