@@ -15,17 +15,24 @@ function parseInstant(value: unknown): Date {
   );
 }
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, value) => String(value).padStart(2, '0'));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, value) => String(value).padStart(3, '0'));
+// Character codes of '0', '-', ':', '.', 'T' and 'Z'.
+const ZERO = 0x30;
+const DASH = 0x2d;
+const COLON = 0x3a;
+const DOT = 0x2e;
+const T = 0x54;
+const Z = 0x5a;
 const MS_PER_DAY = 86_400_000;
 /** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants toISOString writes with 4-digit years. */
 const FIRST_FOUR_DIGIT_MS = -62_167_219_200_000;
 const LAST_FOUR_DIGIT_MS = 253_402_300_799_999;
 
 /**
- * `date.toISOString()` by integer arithmetic (H. Hinnant's civil_from_days) and digit tables: a page renders
- * one or more instants per item, and the builtin was a visible share of a page's rendering. Other years
- * (6-digit, signed) and invalid dates go to the builtin, which also throws for the latter as before.
+ * `date.toISOString()` by integer arithmetic (H. Hinnant's civil_from_days), written as its 24 character
+ * codes: a page renders one or more instants per item, and the builtin was a visible share of a page's
+ * rendering. One `fromCharCode` makes the string in one allocation (48 bytes), where a template of digit
+ * strings made a string for each join (about 420 bytes an instant, 40 KB a page). Other years (6-digit,
+ * signed) and invalid dates go to the builtin, which also throws for the latter as before.
  */
 export function toIsoInstant(date: Date): string {
   const ms = date.getTime();
@@ -53,7 +60,32 @@ export function toIsoInstant(date: Date): string {
   rest = (rest - second) / 60;
   const minute = rest % 60;
   const hour = (rest - minute) / 60;
-  return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${THREE_DIGITS[millis]}Z`;
+  return String.fromCharCode(
+    ZERO + Math.floor(year / 1000),
+    ZERO + (Math.floor(year / 100) % 10),
+    ZERO + (Math.floor(year / 10) % 10),
+    ZERO + (year % 10),
+    DASH,
+    ZERO + Math.floor(month / 10),
+    ZERO + (month % 10),
+    DASH,
+    ZERO + Math.floor(day / 10),
+    ZERO + (day % 10),
+    T,
+    ZERO + Math.floor(hour / 10),
+    ZERO + (hour % 10),
+    COLON,
+    ZERO + Math.floor(minute / 10),
+    ZERO + (minute % 10),
+    COLON,
+    ZERO + Math.floor(second / 10),
+    ZERO + (second % 10),
+    DOT,
+    ZERO + Math.floor(millis / 100),
+    ZERO + (Math.floor(millis / 10) % 10),
+    ZERO + (millis % 10),
+    Z,
+  );
 }
 
 export function defineScalars(builder: GatewayBuilder): void {
