@@ -3,6 +3,7 @@
 // would lose the item they belong to.
 import { z } from 'zod';
 import type { CampaignChannel, CampaignStatus } from '../../domain/campaign.js';
+import { CaselessWords } from '../caseless.js';
 import { readOptionalInstant } from '../time.js';
 import type { ItemIssue } from '../types.js';
 import type { AlturCampaign, CampaignCycle, DaySchedule, WeeklySchedule } from './campaign.js';
@@ -22,8 +23,7 @@ import {
 
 export type AlturMapResult = { ok: true; campaign: AlturCampaign } | { ok: false; issue: ItemIssue };
 
-// Maps, not object literals: a provider string such as "constructor" must not hit Object.prototype.
-const STATUS_TO_DOMAIN: ReadonlyMap<string, CampaignStatus> = new Map([
+const STATUS_TO_DOMAIN = new CaselessWords<CampaignStatus>([
   ['pending', 'PENDING'],
   ['ready', 'READY'],
   ['active', 'RUNNING'],
@@ -44,7 +44,7 @@ const DOMAIN_TO_STATUS = {
 
 export type AlturStatusParam = NonNullable<(typeof DOMAIN_TO_STATUS)[CampaignStatus]>;
 
-const INTEGRATION_TO_CHANNEL: ReadonlyMap<string, CampaignChannel> = new Map([
+const INTEGRATION_TO_CHANNEL = new CaselessWords<CampaignChannel>([
   ['phone_call', 'VOICE'],
   ['whatsapp', 'WHATSAPP'],
 ]);
@@ -57,7 +57,7 @@ const CHANNEL_TO_INTEGRATION = {
 
 /** Case-insensitive; a status Altur adds later is UNKNOWN (the raw value stays in providerStatus). */
 export function alturStatusToDomain(status: string): CampaignStatus {
-  return STATUS_TO_DOMAIN.get(status.trim().toLowerCase()) ?? 'UNKNOWN';
+  return STATUS_TO_DOMAIN.get(status) ?? 'UNKNOWN';
 }
 
 /** The `status` query value for a domain status; null when Altur has no such status. */
@@ -71,7 +71,7 @@ export function domainChannelToAlturIntegration(channel: CampaignChannel): 'phon
 }
 
 export function alturIntegrationToChannel(integration: string): CampaignChannel {
-  return INTEGRATION_TO_CHANNEL.get(integration.trim().toLowerCase()) ?? 'OTHER';
+  return INTEGRATION_TO_CHANNEL.get(integration) ?? 'OTHER';
 }
 
 type AlturDay = NonNullable<AlturListItem['scheduling']>['mon'];

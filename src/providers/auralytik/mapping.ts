@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CampaignChannel, CampaignStatus } from '../../domain/campaign.js';
+import { CaselessWords } from '../caseless.js';
 import { readOptionalInstant } from '../time.js';
 import type { ItemIssue } from '../types.js';
 import type { AuralytikCampaign, AuralytikCampaignType } from './campaign.js';
@@ -7,11 +8,10 @@ import { auralytikItemSchema, isRecord, readAuralytikId, readString } from './sc
 
 export type AuralytikMapResult = { ok: true; campaign: AuralytikCampaign } | { ok: false; issue: ItemIssue };
 
-// Maps, not object literals: a provider string such as "constructor" must not hit Object.prototype.
-const STATUS_TO_DOMAIN: ReadonlyMap<string, CampaignStatus> = new Map([
-  ['running', 'RUNNING'],
-  ['paused', 'PAUSED'],
-  ['completed', 'COMPLETED'],
+const STATUS_TO_DOMAIN = new CaselessWords<CampaignStatus>([
+  ['Running', 'RUNNING'],
+  ['Paused', 'PAUSED'],
+  ['Completed', 'COMPLETED'],
 ]);
 
 const DOMAIN_TO_STATUS = {
@@ -24,14 +24,14 @@ const DOMAIN_TO_STATUS = {
   UNKNOWN: null,
 } as const satisfies Record<CampaignStatus, string | null>;
 
-const TYPE_TO_DOMAIN: ReadonlyMap<string, AuralytikCampaignType> = new Map([
-  ['voicebot', 'VOICE_BOT'],
-  ['flow', 'FLOW'],
+const TYPE_TO_DOMAIN = new CaselessWords<AuralytikCampaignType>([
+  ['VoiceBot', 'VOICE_BOT'],
+  ['Flow', 'FLOW'],
 ]);
 
-const CHANNEL_TO_DOMAIN: ReadonlyMap<string, CampaignChannel> = new Map([
-  ['voice', 'VOICE'],
-  ['whatsapp', 'WHATSAPP'],
+const CHANNEL_TO_DOMAIN = new CaselessWords<CampaignChannel>([
+  ['Voice', 'VOICE'],
+  ['WhatsApp', 'WHATSAPP'],
 ]);
 
 const DOMAIN_TO_CHANNEL = {
@@ -42,19 +42,19 @@ const DOMAIN_TO_CHANNEL = {
 
 /** Case-insensitive; a status Auralytik adds later is UNKNOWN (the raw value stays in providerStatus). */
 export function auralytikStatusToDomain(status: string): CampaignStatus {
-  return STATUS_TO_DOMAIN.get(status.trim().toLowerCase()) ?? 'UNKNOWN';
+  return STATUS_TO_DOMAIN.get(status) ?? 'UNKNOWN';
 }
 
 export function auralytikTypeToDomain(type: string | null): AuralytikCampaignType {
-  return type === null ? 'UNKNOWN' : (TYPE_TO_DOMAIN.get(type.trim().toLowerCase()) ?? 'UNKNOWN');
+  return type === null ? 'UNKNOWN' : (TYPE_TO_DOMAIN.get(type) ?? 'UNKNOWN');
 }
 
 /** Null when the provider sent no channel (absent, null or blank); OTHER for one we do not know. */
 export function auralytikChannelToDomain(channelType: string | null): CampaignChannel | null {
   if (channelType === null) return null;
-  const key = channelType.trim().toLowerCase();
-  if (key === '') return null;
-  return CHANNEL_TO_DOMAIN.get(key) ?? 'OTHER';
+  const channel = CHANNEL_TO_DOMAIN.get(channelType);
+  if (channel !== undefined) return channel;
+  return channelType.trim() === '' ? null : 'OTHER';
 }
 
 /** The `status` query value for a domain status; null when Auralytik has no such status. */
