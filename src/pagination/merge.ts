@@ -57,71 +57,105 @@ export function mergeNewestFirst<T extends Mergeable>(
   return direction === 'forward' ? takeFromHeads(streams, take, order) : takeFromTails(streams, take, order);
 }
 
+// The loops below run once per item of a page. They make one candidate per item a stream moves to and one
+// record per item taken; the list of streams tied with the choice only at a tie, which is rare. The first
+// version made a candidate per stream per step, an empty tie list per better candidate, a closure and a
+// spread per item taken (27 KB a merged page of 100).
+
 function takeFromHeads<T>(streams: readonly (readonly T[])[], take: number, order: MergeOrder<T>) {
   const next = streams.map(() => 0);
+  const heads = streams.map((stream, index) => candidateAt(stream, 0, index));
   const merged: MergedItem<T>[] = [];
   while (merged.length < take) {
     let chosen: MergeCandidate<T> | undefined;
-    let same: number[] = [];
-    for (let index = 0; index < streams.length; index++) {
-      const head = streams[index]?.[next[index] ?? 0];
-      if (head === undefined) continue;
-      const candidate = { item: head, stream: index };
+    let same: number[] | undefined;
+    for (const candidate of heads) {
+      if (candidate === undefined) continue;
       const sign = chosen === undefined ? -1 : order(candidate, chosen);
       if (sign < 0) {
         chosen = candidate;
-        same = [];
+        same = undefined;
       } else if (sign === 0) {
-        same.push(index);
+        same = [...(same ?? []), candidate.stream];
       }
     }
     if (chosen === undefined) break;
-    merged.push(consume(chosen, same, next, (index) => next[index] ?? 0, 1));
+    merged.push(consume(chosen, same, next, 0, 1));
+    moveHead(heads, streams, chosen.stream, next);
+    for (const index of same ?? []) moveHead(heads, streams, index, next);
   }
   return merged;
 }
 
 function takeFromTails<T>(streams: readonly (readonly T[])[], take: number, order: MergeOrder<T>) {
   const remaining = streams.map((stream) => stream.length);
+  const tails = streams.map((stream, index) => candidateAt(stream, stream.length - 1, index));
   const merged: MergedItem<T>[] = [];
   while (merged.length < take) {
     let chosen: MergeCandidate<T> | undefined;
-    let same: number[] = [];
-    for (let index = 0; index < streams.length; index++) {
-      const tail = streams[index]?.[(remaining[index] ?? 0) - 1];
-      if (tail === undefined) continue;
-      const candidate = { item: tail, stream: index };
+    let same: number[] | undefined;
+    for (const candidate of tails) {
+      if (candidate === undefined) continue;
       // The last item in merged order is the oldest.
       const sign = chosen === undefined ? 1 : order(candidate, chosen);
       if (sign > 0) {
         chosen = candidate;
-        same = [];
+        same = undefined;
       } else if (sign === 0) {
-        same.push(index);
+        same = [...(same ?? []), candidate.stream];
       }
     }
     if (chosen === undefined) break;
-    merged.push(consume(chosen, same, remaining, (index) => (remaining[index] ?? 0) - 1, -1));
+    merged.push(consume(chosen, same, remaining, -1, -1));
+    moveTail(tails, streams, chosen.stream, remaining);
+    for (const index of same ?? []) moveTail(tails, streams, index, remaining);
   }
   return merged.reverse();
 }
 
-/** Records the chosen item and its duplicates, and moves each of their streams on by one. */
+function candidateAt<T>(stream: readonly T[] | undefined, at: number, index: number) {
+  const item = stream?.[at];
+  return item === undefined ? undefined : { item, stream: index };
+}
+
+function moveHead<T>(
+  heads: (MergeCandidate<T> | undefined)[],
+  streams: readonly (readonly T[])[],
+  index: number,
+  next: readonly number[],
+): void {
+  heads[index] = candidateAt(streams[index], next[index] ?? 0, index);
+}
+
+function moveTail<T>(
+  tails: (MergeCandidate<T> | undefined)[],
+  streams: readonly (readonly T[])[],
+  index: number,
+  remaining: readonly number[],
+): void {
+  tails[index] = candidateAt(streams[index], (remaining[index] ?? 0) - 1, index);
+}
+
+/**
+ * Records the chosen item and its duplicates, and moves each of their streams on by one. A stream's item is
+ * at its cursor plus `offset` (the next head forward, the one before the remaining count backward).
+ */
 function consume<T>(
   chosen: MergeCandidate<T>,
-  same: readonly number[],
+  same: readonly number[] | undefined,
   cursors: number[],
-  indexIn: (stream: number) => number,
+  offset: 0 | -1,
   step: 1 | -1,
 ): MergedItem<T> {
   const picked: MergedItem<T> = {
     item: chosen.item,
     stream: chosen.stream,
-    indexInStream: indexIn(chosen.stream),
+    indexInStream: (cursors[chosen.stream] ?? 0) + offset,
   };
-  if (same.length > 0) {
-    picked.duplicates = same.map((stream) => ({ stream, indexInStream: indexIn(stream) }));
+  if (same !== undefined) {
+    picked.duplicates = same.map((stream) => ({ stream, indexInStream: (cursors[stream] ?? 0) + offset }));
+    for (const stream of same) cursors[stream] = (cursors[stream] ?? 0) + step;
   }
-  for (const stream of [chosen.stream, ...same]) cursors[stream] = (cursors[stream] ?? 0) + step;
+  cursors[chosen.stream] = (cursors[chosen.stream] ?? 0) + step;
   return picked;
 }
