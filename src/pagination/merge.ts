@@ -81,8 +81,9 @@ function takeFromHeads<T>(streams: readonly (readonly T[])[], take: number, orde
     }
     if (chosen === undefined) break;
     merged.push(consume(chosen, same, next, 0, 1));
-    moveHead(heads, streams, chosen.stream, next);
-    for (const index of same ?? []) moveHead(heads, streams, index, next);
+    const moved = chosen.stream;
+    heads[moved] = candidateAt(streams[moved], next[moved] ?? 0, moved);
+    for (const index of same ?? []) heads[index] = candidateAt(streams[index], next[index] ?? 0, index);
   }
   return merged;
 }
@@ -107,8 +108,10 @@ function takeFromTails<T>(streams: readonly (readonly T[])[], take: number, orde
     }
     if (chosen === undefined) break;
     merged.push(consume(chosen, same, remaining, -1, -1));
-    moveTail(tails, streams, chosen.stream, remaining);
-    for (const index of same ?? []) moveTail(tails, streams, index, remaining);
+    const moved = chosen.stream;
+    tails[moved] = candidateAt(streams[moved], (remaining[moved] ?? 0) - 1, moved);
+    for (const index of same ?? [])
+      tails[index] = candidateAt(streams[index], (remaining[index] ?? 0) - 1, index);
   }
   return merged.reverse();
 }
@@ -116,24 +119,6 @@ function takeFromTails<T>(streams: readonly (readonly T[])[], take: number, orde
 function candidateAt<T>(stream: readonly T[] | undefined, at: number, index: number) {
   const item = stream?.[at];
   return item === undefined ? undefined : { item, stream: index };
-}
-
-function moveHead<T>(
-  heads: (MergeCandidate<T> | undefined)[],
-  streams: readonly (readonly T[])[],
-  index: number,
-  next: readonly number[],
-): void {
-  heads[index] = candidateAt(streams[index], next[index] ?? 0, index);
-}
-
-function moveTail<T>(
-  tails: (MergeCandidate<T> | undefined)[],
-  streams: readonly (readonly T[])[],
-  index: number,
-  remaining: readonly number[],
-): void {
-  tails[index] = candidateAt(streams[index], (remaining[index] ?? 0) - 1, index);
 }
 
 /**

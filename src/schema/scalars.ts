@@ -22,6 +22,10 @@ const COLON = 0x3a;
 const DOT = 0x2e;
 const T = 0x54;
 const Z = 0x5a;
+
+/** The character codes of a number's tens and ones digits. */
+const tens = (value: number) => ZERO + (Math.floor(value / 10) % 10);
+const ones = (value: number) => ZERO + (value % 10);
 const MS_PER_DAY = 86_400_000;
 /** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants toISOString writes with 4-digit years. */
 const FIRST_FOUR_DIGIT_MS = -62_167_219_200_000;
@@ -63,27 +67,27 @@ export function toIsoInstant(date: Date): string {
   return String.fromCharCode(
     ZERO + Math.floor(year / 1000),
     ZERO + (Math.floor(year / 100) % 10),
-    ZERO + (Math.floor(year / 10) % 10),
-    ZERO + (year % 10),
+    tens(year % 100),
+    ones(year),
     DASH,
-    ZERO + Math.floor(month / 10),
-    ZERO + (month % 10),
+    tens(month),
+    ones(month),
     DASH,
-    ZERO + Math.floor(day / 10),
-    ZERO + (day % 10),
+    tens(day),
+    ones(day),
     T,
-    ZERO + Math.floor(hour / 10),
-    ZERO + (hour % 10),
+    tens(hour),
+    ones(hour),
     COLON,
-    ZERO + Math.floor(minute / 10),
-    ZERO + (minute % 10),
+    tens(minute),
+    ones(minute),
     COLON,
-    ZERO + Math.floor(second / 10),
-    ZERO + (second % 10),
+    tens(second),
+    ones(second),
     DOT,
     ZERO + Math.floor(millis / 100),
-    ZERO + (Math.floor(millis / 10) % 10),
-    ZERO + (millis % 10),
+    tens(millis % 100),
+    ones(millis),
     Z,
   );
 }
