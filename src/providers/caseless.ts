@@ -5,6 +5,7 @@
  * is looked up by its trimmed lower-case form, as before.
  */
 export class CaselessWords<T> {
+  /** A Map, not an object literal: a provider string such as "constructor" must not hit Object.prototype. */
   private readonly byWord: ReadonlyMap<string, T>;
 
   /** `entries` in the provider's documented spelling. */
@@ -17,7 +18,6 @@ export class CaselessWords<T> {
     this.byWord = byWord;
   }
 
-  /** Maps, not object literals: a provider string such as "constructor" must not hit Object.prototype. */
   get(word: string): T | undefined {
     return this.byWord.get(word) ?? this.byWord.get(word.trim().toLowerCase());
   }
