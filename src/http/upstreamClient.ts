@@ -127,16 +127,17 @@ export class UpstreamClient {
    * (`handOver.ts`): the shared answer lets go of the body once every caller has one.
    */
   getJson(path: string, query: QueryParams, options: GetOptions = {}): Promise<GetResult> {
-    const key = path + queryString(query);
-    let shared = this.inFlight.get(key);
+    // The request target keys the GETs in flight and is what is sent: its query string is written once.
+    const target = path + queryString(query);
+    let shared = this.inFlight.get(target);
     if (shared === undefined) {
       const attemptOptions = { requestId: options.requestId, deadline: options.deadline };
-      const answer = this.calls.run(options.deadline, () => this.attempt(path, query, attemptOptions));
+      const answer = this.calls.run(options.deadline, () => this.attempt(path, target, attemptOptions));
       shared = new SharedAnswer(answer, letGo);
       const call = shared;
-      this.inFlight.set(key, call);
+      this.inFlight.set(target, call);
       const forget = () => {
-        if (this.inFlight.get(key) === call) this.inFlight.delete(key);
+        if (this.inFlight.get(target) === call) this.inFlight.delete(target);
       };
       answer.then(forget, forget);
     }
@@ -149,7 +150,7 @@ export class UpstreamClient {
   }
 
   /** One request. A caller's signal never reaches it: the call may be shared with other callers. */
-  private attempt(path: string, query: QueryParams, options: AttemptOptions): Promise<GetResult> {
+  private attempt(path: string, target: string, options: AttemptOptions): Promise<GetResult> {
     const started = performance.now();
     // The span names the route, never the query string: it may carry ids, and never the key.
     return inSpan(
@@ -159,7 +160,7 @@ export class UpstreamClient {
       async (span) => {
         let outcome: AttemptOutcome = 'network';
         try {
-          return await this.send(path, query, options, (reported) => {
+          return await this.send(target, options, (reported) => {
             outcome = reported;
           });
         } finally {
@@ -170,9 +171,9 @@ export class UpstreamClient {
     );
   }
 
+  /** `target`: the path below the prefix, with its query string. */
   private async send(
-    path: string,
-    query: QueryParams,
+    target: string,
     options: AttemptOptions,
     report: (outcome: AttemptOutcome) => void,
   ): Promise<GetResult> {
@@ -198,7 +199,7 @@ export class UpstreamClient {
     try {
       response = await this.dispatcher.request({
         origin: this.origin,
-        path: this.pathPrefix + path + queryString(query),
+        path: this.pathPrefix + target,
         method: 'GET',
         headers,
         signal: timeout,
