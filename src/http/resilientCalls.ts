@@ -1,6 +1,5 @@
 import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import pLimit, { type LimitFunction } from 'p-limit';
-import pThrottle from 'p-throttle';
 import {
   type BreakerOptions,
   type BreakerState,
@@ -12,6 +11,7 @@ import {
   RetryBudget,
   type RetryOptions,
 } from './resilience.js';
+import { StartWindow } from './startWindow.js';
 import { retryHintMs, TransportError } from './transportFailure.js';
 
 /** Waits until the cluster-wide rate allows one more request, or throws when that is past the deadline. */
@@ -49,7 +49,7 @@ const MIN_ATTEMPT_MS = 50;
  */
 export class ResilientCalls {
   private readonly concurrency: LimitFunction;
-  private readonly throttle: <T>(task: () => Promise<T>) => Promise<T>;
+  private readonly starts: StartWindow;
   private readonly now: () => number;
   private readonly retry: RetryOptions;
   private readonly budget: RetryBudget;
@@ -58,12 +58,7 @@ export class ResilientCalls {
 
   constructor(private readonly options: ResilientCallsOptions) {
     this.concurrency = pLimit(options.maxConcurrency);
-    const throttled = pThrottle({
-      limit: options.rateLimitPerSecond,
-      interval: RATE_WINDOW_MS,
-      strict: true,
-    })((task: () => Promise<unknown>) => task());
-    this.throttle = <T>(task: () => Promise<T>) => throttled(task) as Promise<T>;
+    this.starts = new StartWindow(options.rateLimitPerSecond, RATE_WINDOW_MS);
     this.now = options.now ?? Date.now;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.budget = new RetryBudget(this.retry.budgetRatio);
@@ -97,7 +92,7 @@ export class ResilientCalls {
       try {
         return await this.breaker.execute(() =>
           this.concurrency(() =>
-            this.throttle(async () => {
+            this.starts.run(async () => {
               started();
               await this.options.sharedRateLimit?.acquire(deadline);
               return attempt();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import pThrottle from 'p-throttle';
 import type { Provider } from '../domain/campaign.js';
 import type { SharedRateLimit } from '../http/resilientCalls.js';
+import { StartWindow } from '../http/startWindow.js';
 import { TransportError } from '../http/transportFailure.js';
 
 /**
@@ -78,28 +78,19 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions) {
     },
     forProvider(provider: Provider, limit: number): SharedRateLimit {
       const key = `${prefix}:rate:${provider}`;
-      let fallback:
-        | { share: number; notBefore: number; throttle: <T>(task: () => Promise<T>) => Promise<T> }
-        | undefined;
+      let fallback: { share: number; notBefore: number; starts: StartWindow } | undefined;
       const throttleLocally = async (deadline: number | undefined) => {
         const share = Math.max(1, Math.floor(limit / replicasSeen));
         if (fallback?.share !== share) {
-          const throttled = pThrottle({ limit: share, interval: windowMs, strict: true })(
-            (task: () => Promise<unknown>) => task(),
-          );
           // The window Redis was counting is unknown here: the fallback starts once it has passed.
-          fallback = {
-            share,
-            notBefore: Date.now() + windowMs,
-            throttle: <T>(task: () => Promise<T>) => throttled(task) as Promise<T>,
-          };
+          fallback = { share, notBefore: Date.now() + windowMs, starts: new StartWindow(share, windowMs) };
         }
         // A concurrent acquire that reached Redis again clears `fallback` while this one waits: keep its own.
         const local = fallback;
         const wait = local.notBefore - Date.now();
         if (deadline !== undefined && Date.now() + Math.max(wait, 0) > deadline) throw tooLate(wait);
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        await local.throttle(async () => undefined);
+        await local.starts.run(async () => undefined);
         // A slot that came after the deadline would spend the provider's quota on an answer nobody awaits.
         if (deadline !== undefined && Date.now() > deadline) throw tooLate(0);
       };
