@@ -120,6 +120,8 @@ export interface GatewayOptions {
   entry: string | null;
   /** Where the probe writes heap snapshots. */
   snapshotDirectory?: string;
+  /** False: the caller reads the gateway's stdout itself (a GC trace) instead of it going to stderr. */
+  forwardStdout?: boolean;
 }
 
 export async function startGateway(simulators: SimulatorsInfo, options: GatewayOptions): Promise<Server> {
@@ -151,7 +153,7 @@ export async function startGateway(simulators: SimulatorsInfo, options: GatewayO
   const entry = resolve(ROOT, options.entry ?? 'dist/main.js');
   const child = spawnChild('gateway', NODE, [...options.nodeArgs, ...setup.args, entry], env);
   // pino logs to stdout; ours is for the table.
-  forwardStdout(child);
+  if (options.forwardStdout !== false) forwardStdout(child);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilServing(child, `${url}/healthz`);
   return { child, url, probeUrl: setup.url };
