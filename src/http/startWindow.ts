@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * At most `limit` calls start in any `windowMs`: each call's start is reserved, in call order, at the later of
  * now and the start reserved `limit` calls before it plus the window (a sliding log of the last `limit`
@@ -32,7 +34,7 @@ export class StartWindow {
   /** Runs `task` at its reserved start. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     const wait = this.reserve();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) await sleep(wait);
     return task();
   }
 }

@@ -54,67 +54,42 @@ export function mergeNewestFirst<T extends Mergeable>(
   direction: 'forward' | 'backward',
   order: MergeOrder<T> = byCreatedAtThenStream,
 ): MergedItem<T>[] {
-  return direction === 'forward' ? takeFromHeads(streams, take, order) : takeFromTails(streams, take, order);
+  // Forward, a stream's cursor counts the items taken from its head; backward, those left before its tail.
+  // Backward takes the oldest first (the last in merged order) and reverses at the end.
+  const forward = direction === 'forward';
+  const offset = forward ? 0 : -1;
+  const step = forward ? 1 : -1;
+  const cursors = streams.map((stream) => (forward ? 0 : stream.length));
+  const ends = streams.map((stream, index) => candidateAt(stream, (cursors[index] ?? 0) + offset, index));
+  const moveOn = (index: number) => {
+    ends[index] = candidateAt(streams[index], (cursors[index] ?? 0) + offset, index);
+  };
+  const merged: MergedItem<T>[] = [];
+  while (merged.length < take) {
+    let chosen: MergeCandidate<T> | undefined;
+    let same: number[] | undefined;
+    for (const candidate of ends) {
+      if (candidate === undefined) continue;
+      const sign = chosen === undefined ? -step : order(candidate, chosen);
+      if (sign === 0) {
+        same = [...(same ?? []), candidate.stream];
+      } else if (sign * step < 0) {
+        chosen = candidate;
+        same = undefined;
+      }
+    }
+    if (chosen === undefined) break;
+    merged.push(consume(chosen, same, cursors, offset, step));
+    moveOn(chosen.stream);
+    same?.forEach(moveOn);
+  }
+  return forward ? merged : merged.reverse();
 }
 
-// The loops below run once per item of a page. They make one candidate per item a stream moves to and one
+// The loop above runs once per item of a page. It makes one candidate per item a stream moves to and one
 // record per item taken; the list of streams tied with the choice only at a tie, which is rare. The first
 // version made a candidate per stream per step, an empty tie list per better candidate, a closure and a
 // spread per item taken (27 KB a merged page of 100).
-
-function takeFromHeads<T>(streams: readonly (readonly T[])[], take: number, order: MergeOrder<T>) {
-  const next = streams.map(() => 0);
-  const heads = streams.map((stream, index) => candidateAt(stream, 0, index));
-  const merged: MergedItem<T>[] = [];
-  while (merged.length < take) {
-    let chosen: MergeCandidate<T> | undefined;
-    let same: number[] | undefined;
-    for (const candidate of heads) {
-      if (candidate === undefined) continue;
-      const sign = chosen === undefined ? -1 : order(candidate, chosen);
-      if (sign < 0) {
-        chosen = candidate;
-        same = undefined;
-      } else if (sign === 0) {
-        same = [...(same ?? []), candidate.stream];
-      }
-    }
-    if (chosen === undefined) break;
-    merged.push(consume(chosen, same, next, 0, 1));
-    const moved = chosen.stream;
-    heads[moved] = candidateAt(streams[moved], next[moved] ?? 0, moved);
-    for (const index of same ?? []) heads[index] = candidateAt(streams[index], next[index] ?? 0, index);
-  }
-  return merged;
-}
-
-function takeFromTails<T>(streams: readonly (readonly T[])[], take: number, order: MergeOrder<T>) {
-  const remaining = streams.map((stream) => stream.length);
-  const tails = streams.map((stream, index) => candidateAt(stream, stream.length - 1, index));
-  const merged: MergedItem<T>[] = [];
-  while (merged.length < take) {
-    let chosen: MergeCandidate<T> | undefined;
-    let same: number[] | undefined;
-    for (const candidate of tails) {
-      if (candidate === undefined) continue;
-      // The last item in merged order is the oldest.
-      const sign = chosen === undefined ? 1 : order(candidate, chosen);
-      if (sign > 0) {
-        chosen = candidate;
-        same = undefined;
-      } else if (sign === 0) {
-        same = [...(same ?? []), candidate.stream];
-      }
-    }
-    if (chosen === undefined) break;
-    merged.push(consume(chosen, same, remaining, -1, -1));
-    const moved = chosen.stream;
-    tails[moved] = candidateAt(streams[moved], (remaining[moved] ?? 0) - 1, moved);
-    for (const index of same ?? [])
-      tails[index] = candidateAt(streams[index], (remaining[index] ?? 0) - 1, index);
-  }
-  return merged.reverse();
-}
 
 function candidateAt<T>(stream: readonly T[] | undefined, at: number, index: number) {
   const item = stream?.[at];

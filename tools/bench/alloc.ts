@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { killAllNow, stopAll } from './children.js';
+import { positive } from './options.js';
 import { cpuMicros } from './proc.js';
 import {
   CLIENT_KEY,
@@ -138,11 +139,7 @@ function parse(argv: readonly string[]): Options {
       warmup: { type: 'string', default: '1500' },
     },
   });
-  const count = (name: string, raw: string) => {
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`--${name} must be a positive integer`);
-    return value;
-  };
+  const count = (name: string, raw: string) => positive(name, raw, true);
   if (values.row !== 'c' && values.row !== 'd') throw new RangeError('--row must be c or d');
   return {
     row: values.row,

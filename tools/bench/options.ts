@@ -39,7 +39,7 @@ export const USAGE = `npm run bench [-- options]
   --gateway-node-args   extra node flags for the gateway, e.g. "--max-semi-space-size=64"
   --gateway-entry PATH  another build's main.js (with --skip-build)`;
 
-function positive(name: string, raw: string, integer: boolean): number {
+export function positive(name: string, raw: string, integer: boolean): number {
   const value = Number(raw);
   if (!(value > 0) || (integer && !Number.isInteger(value))) {
     throw new RangeError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${raw}`);
