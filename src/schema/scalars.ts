@@ -67,7 +67,7 @@ export function toIsoInstant(date: Date): string {
   return String.fromCharCode(
     ZERO + Math.floor(year / 1000),
     ZERO + (Math.floor(year / 100) % 10),
-    tens(year % 100),
+    tens(year),
     ones(year),
     DASH,
     tens(month),
@@ -86,7 +86,7 @@ export function toIsoInstant(date: Date): string {
     ones(second),
     DOT,
     ZERO + Math.floor(millis / 100),
-    tens(millis % 100),
+    tens(millis),
     ones(millis),
     Z,
   );
