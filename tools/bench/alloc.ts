@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
@@ -9,6 +10,7 @@ import {
   compileServers,
   type Server,
   type SimulatorsInfo,
+  startAnchor,
   startGateway,
   startSimulators,
 } from './processes.js';
@@ -22,10 +24,12 @@ import { campaignsBodies } from './traffic.js';
 
 const USAGE = `npm run bench:alloc [-- options]
   --row c|d            one provider (c) or merged (d), varied createdBefore (default d)
-  --entry PATH         a build's main.js, repeatable (default dist/main.js); run npm run build first
+  --entry PATH         a build's main.js, repeatable (default dist/main.js); run npm run build first;
+                       anchor:floor or anchor:yogaJit measures that anchor of npm run bench instead
   --rounds N           alternating rounds (default 3)
   --requests N         measured requests a round (default 2500)
-  --warmup N           requests before them, not measured (default 1500)`;
+  --warmup N           requests before them, not measured (default 1500)
+  --node-args="..."    more node options for every build, e.g. --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"`;
 
 interface Round {
   entry: string;
@@ -86,17 +90,25 @@ async function send(url: string, bodies: readonly string[], count: number, offse
   return { seconds, failed };
 }
 
+const ANCHORS = { 'anchor:floor': 'floor', 'anchor:yogaJit': 'yogaJit' } as const;
+const isAnchor = (entry: string): entry is keyof typeof ANCHORS => Object.hasOwn(ANCHORS, entry);
+
+function start(info: SimulatorsInfo, entry: string, extraNodeArgs: readonly string[]): Promise<Server> {
+  const nodeArgs = ['--trace-gc-nvp', ...extraNodeArgs];
+  if (isAnchor(entry)) return startAnchor(ANCHORS[entry], info, { nodeArgs, forwardStdout: false });
+  return startGateway(info, { responseCacheTtlMs: 0, nodeArgs, entry, forwardStdout: false });
+}
+
 async function round(info: SimulatorsInfo, entry: string, bodies: readonly string[], options: Options) {
   const lines: string[] = [];
-  const server: Server = await startGateway(info, {
-    responseCacheTtlMs: 0,
-    nodeArgs: ['--trace-gc-nvp'],
-    entry,
-    forwardStdout: false,
-  });
-  server.child.process.stdout?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.includes(' gc=')) lines.push(line);
-  });
+  const server = await start(info, entry, options.nodeArgs);
+  const stdout = server.child.process.stdout;
+  // By line, not by chunk: a chunk may end inside a trace line. A new reader also resumes an anchor's stdout,
+  // which the reader of its ready line paused when it let go.
+  if (stdout !== null)
+    createInterface({ input: stdout }).on('line', (line) => {
+      if (line.includes(' gc=')) lines.push(line);
+    });
   try {
     await send(server.url, bodies, options.warmup, 0);
     const seen = lines.length;
@@ -126,6 +138,7 @@ interface Options {
   rounds: number;
   requests: number;
   warmup: number;
+  nodeArgs: string[];
 }
 
 function parse(argv: readonly string[]): Options {
@@ -137,6 +150,7 @@ function parse(argv: readonly string[]): Options {
       rounds: { type: 'string', default: '3' },
       requests: { type: 'string', default: '2500' },
       warmup: { type: 'string', default: '1500' },
+      'node-args': { type: 'string', default: '' },
     },
   });
   const count = (name: string, raw: string) => positive(name, raw, true);
@@ -147,6 +161,7 @@ function parse(argv: readonly string[]): Options {
     rounds: count('rounds', values.rounds),
     requests: count('requests', values.requests),
     warmup: count('warmup', values.warmup),
+    nodeArgs: values['node-args'].split(' ').filter((arg) => arg !== ''),
   };
 }
 

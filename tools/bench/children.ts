@@ -55,8 +55,11 @@ export function spawnChild(
   return handle;
 }
 
-/** The child's first stdout line, parsed as JSON; the rest of its stdout goes to the bench's stderr. */
-export function readyLine(child: Child, timeoutMs = 30_000): Promise<unknown> {
+/**
+ * The child's first stdout line that opens a JSON object, parsed; the rest of its stdout goes to the bench's
+ * stderr unless `forward` is false. Lines before it that do not open an object (a GC trace) are skipped.
+ */
+export function readyLine(child: Child, timeoutMs = 30_000, forward = true): Promise<unknown> {
   const stdout = child.process.stdout;
   if (stdout === null) return Promise.reject(new Error(`${child.name} has no stdout`));
   const lines = createInterface({ input: stdout });
@@ -66,11 +69,12 @@ export function readyLine(child: Child, timeoutMs = 30_000): Promise<unknown> {
       child.process.off('exit', onExit);
       lines.off('line', onLine);
       lines.close();
-      forwardStdout(child);
+      if (forward) forwardStdout(child);
       if (error === null) resolve(value);
       else reject(error);
     };
     const onLine = (line: string): void => {
+      if (!line.startsWith('{')) return;
       try {
         finish(null, JSON.parse(line));
       } catch {

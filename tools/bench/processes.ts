@@ -100,14 +100,23 @@ async function probe(directory: string | undefined): Promise<ProbeSetup> {
 
 export type AnchorKind = 'floor' | 'yogaJit';
 
-export async function startAnchor(kind: AnchorKind, simulators: SimulatorsInfo): Promise<Server> {
+export interface AnchorOptions {
+  nodeArgs?: readonly string[];
+  /** False: the caller reads the anchor's stdout after its ready line itself (a GC trace). */
+  forwardStdout?: boolean;
+}
+
+export async function startAnchor(
+  kind: AnchorKind,
+  simulators: SimulatorsInfo,
+  options: AnchorOptions = {},
+): Promise<Server> {
   const setup = await probe(undefined);
   const upstreams = JSON.stringify({ altur: simulators.altur, auralytik: simulators.auralytik });
-  const child = spawnChild(kind, NODE, [...setup.args, join(COMPILED, `servers/${kind}.js`), upstreams], {
-    ...process.env,
-    ...setup.env,
-  });
-  const { url } = z.object({ url: z.string() }).parse(await readyLine(child));
+  const args = [...(options.nodeArgs ?? []), ...setup.args, join(COMPILED, `servers/${kind}.js`), upstreams];
+  const child = spawnChild(kind, NODE, args, { ...process.env, ...setup.env });
+  const ready = await readyLine(child, undefined, options.forwardStdout !== false);
+  const { url } = z.object({ url: z.string() }).parse(ready);
   return { child, url, probeUrl: setup.url };
 }
 
