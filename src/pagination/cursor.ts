@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { BadUserInputError } from '../errors.js';
 
@@ -154,7 +154,7 @@ export class CursorCodec {
  */
 export function digestOf(canonical: unknown): string {
   const json = JSON.stringify(canonical, sortObjectKeys) ?? 'null';
-  return createHash('sha256').update(json).digest('base64url').slice(0, DIGEST_LENGTH);
+  return hash('sha256', json, 'base64url').slice(0, DIGEST_LENGTH);
 }
 
 function sortObjectKeys(_key: string, value: unknown): unknown {

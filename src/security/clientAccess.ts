@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -98,8 +98,9 @@ export function useClientAccess(options: ClientAccessOptions): Plugin {
   };
 }
 
+/** One-shot `hash`: a `createHash` object a request was most of this plugin's cost (BENCHMARKS.md). */
 function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }
 
 function bearerCredential(header: string | null): string | null {
