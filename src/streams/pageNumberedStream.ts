@@ -482,28 +482,25 @@ function windowOf(
 ): Window {
   let total = 0;
   const slots: Slot[] = [];
+  // One page has each offset once, in order: only several pages need `filled` and the sort.
+  const several = pages.length > 1;
   const filled = new Set<number>();
   const seen = new Set<string>();
   for (const { call, page } of pages) {
     total = page.totalCount;
-    for (const slot of slotsOf(page, (call.page - 1) * call.pageSize)) {
-      if (slot.offset < from || slot.offset >= to || filled.has(slot.offset)) continue;
-      if (seen.has(slot.campaign.providerId)) continue;
-      filled.add(slot.offset);
-      seen.add(slot.campaign.providerId);
-      slots.push(slot);
+    const first = (call.page - 1) * call.pageSize;
+    const end = Math.min(page.entries.length, to - first);
+    for (let index = Math.max(0, from - first); index < end; index++) {
+      const campaign = page.entries[index];
+      const offset = first + index;
+      if (campaign == null || (several && filled.has(offset)) || seen.has(campaign.providerId)) continue;
+      if (several) filled.add(offset);
+      seen.add(campaign.providerId);
+      slots.push({ offset, campaign });
     }
   }
-  slots.sort((one, other) => one.offset - other.offset);
+  if (several) slots.sort((one, other) => one.offset - other.offset);
   return { from, to, slots, total, bounds };
-}
-
-function slotsOf(page: NumberedPage, firstOffset: number): Slot[] {
-  const slots: Slot[] = [];
-  page.entries.forEach((campaign, index) => {
-    if (campaign !== null) slots.push({ offset: firstOffset + index, campaign });
-  });
-  return slots;
 }
 
 function covers(call: PageCall, from: number, to: number): boolean {
@@ -516,14 +513,19 @@ function emptyRead(total: number, moreBefore: boolean, moreAfter: boolean): Stre
 }
 
 function toRead(taken: readonly Slot[], total: number, moreBefore: boolean, moreAfter: boolean): StreamRead {
-  return {
-    items: taken.map((slot) => slot.campaign),
-    hintBefore: taken.map((slot) => offsetHint(slot.offset)),
-    hintAfter: taken.map((slot) => offsetHint(slot.offset + 1)),
-    total,
-    moreBefore,
-    moreAfter,
-  };
+  const items: Campaign[] = [];
+  const hintBefore: StreamHint[] = [];
+  const hintAfter: StreamHint[] = [];
+  let after: OffsetHint | null = null;
+  for (const slot of taken) {
+    // Hints are values: the position after one item is the one before the next when they are neighbours.
+    const before = after !== null && after.offset === slot.offset ? after : offsetHint(slot.offset);
+    after = offsetHint(slot.offset + 1);
+    items.push(slot.campaign);
+    hintBefore.push(before);
+    hintAfter.push(after);
+  }
+  return { items, hintBefore, hintAfter, total, moreBefore, moreAfter };
 }
 
 /** The first `count` of `past`, a run of campaigns beyond the position in list order. */
