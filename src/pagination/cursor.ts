@@ -1,4 +1,4 @@
-import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hash, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { BadUserInputError } from '../errors.js';
 
@@ -62,10 +62,13 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * share it accept each other's cursors.
  */
 export class CursorCodec {
-  private readonly key: Buffer;
+  /** A KeyObject, made once: a Buffer key is prepared again by every createHmac. */
+  private readonly key: KeyObject;
 
   constructor(secret: string) {
-    this.key = createHash('sha256').update('campaign-gateway cursor v2\u0000').update(secret).digest();
+    this.key = createSecretKey(
+      createHash('sha256').update('campaign-gateway cursor v2\u0000').update(secret).digest(),
+    );
   }
 
   encode(cursor: ConnectionCursor): string {
