@@ -2,16 +2,10 @@ import { createRequire } from 'node:module';
 import {
   type DocumentNode,
   GraphQLError,
-  type GraphQLInputType,
   type GraphQLSchema,
   getOperationAST,
   getVariableValues,
-  isInputObjectType,
-  isInputType,
-  isListType,
-  isNonNullType,
   type OperationDefinitionNode,
-  typeFromAST,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
@@ -78,14 +72,8 @@ export function coerceOperation(
   // graphql-jit's coercion, compiled once per operation, answers valid variables (~1 µs against ~30 for
   // graphql-js's walk of the input types). Its verdict is held to graphql-js's by a property test
   // (test/unit/security/operationInput.test.ts); graphql-js still words every refusal, as it always has.
-  const compiled = compiledVariables(schema, operation);
-  const fast = compiled?.parse(own);
-  if (
-    compiled !== null &&
-    fast !== undefined &&
-    !failToParseVariables(fast) &&
-    !compiled.types.some(([name, type]) => arrayForInputObject(type, own[name]))
-  ) {
+  const fast = compiledParser(schema, operation)?.(own);
+  if (fast !== undefined && !failToParseVariables(fast)) {
     return { ok: true, operation, variables: fast.coerced };
   }
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], own, {
@@ -113,68 +101,26 @@ const { compileVariableParsing, failToParseVariables } = createRequire(import.me
   'graphql-jit/dist/variables',
 ) as typeof import('graphql-jit/dist/variables');
 
-interface CompiledVariables {
-  parse: ReturnType<typeof compileVariableParsing>;
-  types: (readonly [string, GraphQLInputType])[];
-}
-
-const compiledByOperation = new WeakMap<
-  GraphQLSchema,
-  WeakMap<OperationDefinitionNode, CompiledVariables | null>
->();
+type VariableParser = ReturnType<typeof compileVariableParsing>;
+const parsers = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, VariableParser | null>>();
 
 /** Null where graphql-jit cannot compile the definitions (a type that is not an input type): graphql-js says why. */
-function compiledVariables(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-): CompiledVariables | null {
-  let bySchema = compiledByOperation.get(schema);
+function compiledParser(schema: GraphQLSchema, operation: OperationDefinitionNode): VariableParser | null {
+  let bySchema = parsers.get(schema);
   if (bySchema === undefined) {
     bySchema = new WeakMap();
-    compiledByOperation.set(schema, bySchema);
+    parsers.set(schema, bySchema);
   }
-  let compiled = bySchema.get(operation);
-  if (compiled === undefined) {
-    const definitions = operation.variableDefinitions ?? [];
-    const types = definitions.flatMap((definition) => {
-      const type = typeFromAST(schema, definition.type);
-      return isInputType(type) ? [[definition.variable.name.value, type] as const] : [];
-    });
+  let parser = bySchema.get(operation);
+  if (parser === undefined) {
     try {
-      compiled =
-        types.length === definitions.length
-          ? { parse: compileVariableParsing(schema, definitions), types }
-          : null;
+      parser = compileVariableParsing(schema, operation.variableDefinitions ?? []);
     } catch {
-      compiled = null;
+      parser = null;
     }
-    bySchema.set(operation, compiled);
+    bySchema.set(operation, parser);
   }
-  return compiled;
-}
-
-/**
- * Where graphql-jit 0.8.9 and graphql-js 16 part (found by the property test): for an input object, graphql-jit
- * takes an empty array (it has no unknown keys), and graphql-js refuses any array. Such a value goes to graphql-js.
- */
-function arrayForInputObject(type: GraphQLInputType, value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (isNonNullType(type)) return arrayForInputObject(type.ofType, value);
-  if (isListType(type)) {
-    return Array.isArray(value)
-      ? value.some((item: unknown) => arrayForInputObject(type.ofType, item))
-      : arrayForInputObject(type.ofType, value);
-  }
-  if (!isInputObjectType(type)) return false;
-  if (Array.isArray(value)) return true;
-  const fields = type.getFields();
-  for (const name of Object.keys(fields)) {
-    const field = fields[name];
-    if (field !== undefined && Object.hasOwn(value, name)) {
-      if (arrayForInputObject(field.type, (value as Record<string, unknown>)[name])) return true;
-    }
-  }
-  return false;
+  return parser;
 }
 
 function withAdvice(message: string): string {
