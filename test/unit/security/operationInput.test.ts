@@ -63,13 +63,13 @@ const instants = fc.oneof(
 );
 
 /** A value shaped like `type` most of the time, with wrong and missing parts mixed in. */
-function shapedLike(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
+function valueOf(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
   if (isNonNullType(type))
-    return fc.oneof({ weight: 6, arbitrary: shapedLike(type.ofType, depth) }, fc.constant(null));
+    return fc.oneof({ weight: 6, arbitrary: valueOf(type.ofType, depth) }, fc.constant(null));
   if (isListType(type)) {
     return fc.oneof(
-      { weight: 4, arbitrary: fc.array(shapedLike(type.ofType, depth + 1), { maxLength: 3 }) },
-      { weight: 2, arbitrary: shapedLike(type.ofType, depth + 1) },
+      { weight: 4, arbitrary: fc.array(valueOf(type.ofType, depth + 1), { maxLength: 3 }) },
+      { weight: 2, arbitrary: valueOf(type.ofType, depth + 1) },
       fc.constant(null),
     );
   }
@@ -78,7 +78,7 @@ function shapedLike(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
     if (depth > 2) return anyJson;
     const fields = Object.values(named.getFields());
     const record = fc.record(
-      Object.fromEntries(fields.map((field) => [field.name, shapedLike(field.type, depth + 1)])),
+      Object.fromEntries(fields.map((field) => [field.name, valueOf(field.type, depth + 1)])),
       { requiredKeys: [] },
     );
     return fc.oneof(
@@ -122,7 +122,7 @@ const cases = fc
   .chain((types) =>
     fc.tuple(
       fc.constant(types),
-      fc.tuple(...types.map((type) => fc.option(shapedLike(type), { nil: undefined, freq: 5 }))),
+      fc.tuple(...types.map((type) => fc.option(valueOf(type), { nil: undefined, freq: 5 }))),
     ),
   );
 
