@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import {
   type DocumentNode,
   GraphQLError,
@@ -69,13 +68,6 @@ export function coerceOperation(
   }
   // A copy without a prototype: a `__proto__` key in the JSON is then a plain (unknown) variable name.
   const own: Record<string, unknown> = Object.assign(Object.create(null), inputs ?? {});
-  // graphql-jit's coercion, compiled once per operation, answers valid variables (~1 µs against ~30 for
-  // graphql-js's walk of the input types). Its verdict is held to graphql-js's by a property test
-  // (test/unit/security/operationInput.test.ts); graphql-js still words every refusal, as it always has.
-  const fast = compiledParser(schema, operation)?.(own);
-  if (fast !== undefined && !failToParseVariables(fast)) {
-    return { ok: true, operation, variables: fast.coerced };
-  }
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], own, {
     maxErrors: MAX_VARIABLE_ERRORS,
   });
@@ -93,34 +85,6 @@ export function coerceOperation(
     };
   }
   return { ok: true, operation, variables: coerced.coerced };
-}
-
-// Required, not imported: graphql-jit's ES build of this module imports './generate' without an extension,
-// which Node refuses. Its CommonJS build is the one graphql-jit's own entry point loads.
-const { compileVariableParsing, failToParseVariables } = createRequire(import.meta.url)(
-  'graphql-jit/dist/variables',
-) as typeof import('graphql-jit/dist/variables');
-
-type VariableParser = ReturnType<typeof compileVariableParsing>;
-const parsers = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, VariableParser | null>>();
-
-/** Null where graphql-jit cannot compile the definitions (a type that is not an input type): graphql-js says why. */
-function compiledParser(schema: GraphQLSchema, operation: OperationDefinitionNode): VariableParser | null {
-  let bySchema = parsers.get(schema);
-  if (bySchema === undefined) {
-    bySchema = new WeakMap();
-    parsers.set(schema, bySchema);
-  }
-  let parser = bySchema.get(operation);
-  if (parser === undefined) {
-    try {
-      parser = compileVariableParsing(schema, operation.variableDefinitions ?? []);
-    } catch {
-      parser = null;
-    }
-    bySchema.set(operation, parser);
-  }
-  return parser;
 }
 
 function withAdvice(message: string): string {
