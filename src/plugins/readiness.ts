@@ -24,22 +24,28 @@ export const DEFAULT_READINESS_ENDPOINT = '/readyz';
  * unreachable keeps it ready too: the replica falls back to local limits and no shared cache.
  */
 export function useReadiness(options: ReadinessOptions): Plugin {
-  const { clients, redisState } = options;
   const endpoint = options.endpoint ?? DEFAULT_READINESS_ENDPOINT;
   // Not yoga's useReadinessCheck: for every other request it also tests the URL against a URLPattern (the
   // polyfill, ~19 µs a GraphQL request, BENCHMARKS.md). Paths are matched exactly, as useKnownRoutesOnly does.
   return {
     onRequest({ url, endResponse }) {
       if (url.pathname !== endpoint) return;
-      const stopping = options.isShuttingDown?.() ?? false;
-      const providers = Object.fromEntries(clients.map((client) => [client.provider, client.breakerState]));
-      const redis = redisState === undefined ? {} : { redis: redisState() };
-      endResponse(
-        Response.json(
-          { status: stopping ? 'shutting-down' : 'ready', providers, ...redis },
-          { status: stopping ? 503 : 200 },
-        ),
-      );
+      endResponse(readiness(options));
     },
   };
+}
+
+/** A check that throws answers 503, as yoga's useReadinessCheck did: a load balancer reads "not ready", not a 500. */
+function readiness({ clients, redisState, isShuttingDown }: ReadinessOptions): Response {
+  try {
+    const stopping = isShuttingDown?.() ?? false;
+    const providers = Object.fromEntries(clients.map((client) => [client.provider, client.breakerState]));
+    const redis = redisState === undefined ? {} : { redis: redisState() };
+    return Response.json(
+      { status: stopping ? 'shutting-down' : 'ready', providers, ...redis },
+      { status: stopping ? 503 : 200 },
+    );
+  } catch {
+    return Response.json({ status: 'unknown' }, { status: 503 });
+  }
 }

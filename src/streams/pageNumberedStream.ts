@@ -484,7 +484,7 @@ function windowOf(
   const slots: Slot[] = [];
   // One page has each offset once, in order: only several pages need `filled` and the sort.
   const several = pages.length > 1;
-  const filled = new Set<number>();
+  const filled = several ? new Set<number>() : null;
   const seen = new Set<string>();
   for (const { call, page } of pages) {
     total = page.totalCount;
@@ -493,8 +493,8 @@ function windowOf(
     for (let index = Math.max(0, from - first); index < end; index++) {
       const campaign = page.entries[index];
       const offset = first + index;
-      if (campaign == null || (several && filled.has(offset)) || seen.has(campaign.providerId)) continue;
-      if (several) filled.add(offset);
+      if (campaign == null || filled?.has(offset) === true || seen.has(campaign.providerId)) continue;
+      filled?.add(offset);
       seen.add(campaign.providerId);
       slots.push({ offset, campaign });
     }

@@ -74,7 +74,11 @@ export function readyLine(child: Child, timeoutMs = 30_000, forward = true): Pro
       else reject(error);
     };
     const onLine = (line: string): void => {
-      if (!line.startsWith('{')) return;
+      if (!line.startsWith('{')) {
+        // Not the ready line; shown when forwarding, so a child that prints an error and hangs leaves a clue.
+        if (forward) process.stderr.write(`${line}\n`);
+        return;
+      }
       try {
         finish(null, JSON.parse(line));
       } catch {
