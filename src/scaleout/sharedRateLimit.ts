@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Provider } from '../domain/campaign.js';
 import type { SharedRateLimit } from '../http/resilientCalls.js';
@@ -89,7 +90,7 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions) {
         const local = fallback;
         const wait = local.notBefore - Date.now();
         if (deadline !== undefined && Date.now() + Math.max(wait, 0) > deadline) throw tooLate(wait);
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (wait > 0) await sleep(wait);
         await local.starts.run(async () => undefined);
         // A slot that came after the deadline would spend the provider's quota on an answer nobody awaits.
         if (deadline !== undefined && Date.now() > deadline) throw tooLate(0);
@@ -116,7 +117,7 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions) {
             fallback = undefined;
             if (waitMs <= 0) return;
             if (deadline !== undefined && Date.now() + waitMs > deadline) throw tooLate(waitMs);
-            await new Promise((resolve) => setTimeout(resolve, waitMs));
+            await sleep(waitMs);
           }
         },
       };

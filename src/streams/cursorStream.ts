@@ -9,6 +9,7 @@ import {
   type CampaignStream,
   type HintWire,
   IssueLog,
+  itemsAndHints,
   type StreamHint,
   type StreamRead,
   type StreamReadRequest,
@@ -181,25 +182,14 @@ export class CursorStream implements CampaignStream {
     const last = segments[segments.length - 1];
     const atStart = own.anchor.kind === 'start' && own.skip === 0;
     const atEnd = own.anchor.kind === 'end' && own.skip === 0;
-    const items: Campaign[] = [];
-    const hintBefore: CursorHint[] = [];
-    const hintAfter: CursorHint[] = [];
-    let previous: Located | undefined;
-    for (const entry of taken) {
-      // Hints are values of (segment, index): after one item is before the next when they are neighbours.
-      const neighbour = previous?.segment === entry.segment && previous.index + 1 === entry.index;
-      const after = hintAfter[hintAfter.length - 1];
-      hintBefore.push(
-        neighbour && after !== undefined ? after : hintOf(entry.segment, entry.index, direction),
-      );
-      hintAfter.push(hintOf(entry.segment, entry.index + 1, direction));
-      items.push(entry.campaign);
-      previous = entry;
-    }
     return {
-      items,
-      hintBefore,
-      hintAfter,
+      ...itemsAndHints(
+        taken,
+        (entry) => entry.campaign,
+        (entry) => hintOf(entry.segment, entry.index, direction),
+        (entry) => hintOf(entry.segment, entry.index + 1, direction),
+        (previous, next) => previous.segment === next.segment && previous.index + 1 === next.index,
+      ),
       total: await this.total(segments, knownTotal),
       moreBefore:
         (direction === 'backward' && located.length > taken.length) ||

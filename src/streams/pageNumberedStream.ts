@@ -11,6 +11,7 @@ import {
   type CampaignStream,
   type HintWire,
   IssueLog,
+  itemsAndHints,
   type StreamHint,
   type StreamRead,
   type StreamReadRequest,
@@ -513,19 +514,18 @@ function emptyRead(total: number, moreBefore: boolean, moreAfter: boolean): Stre
 }
 
 function toRead(taken: readonly Slot[], total: number, moreBefore: boolean, moreAfter: boolean): StreamRead {
-  const items: Campaign[] = [];
-  const hintBefore: StreamHint[] = [];
-  const hintAfter: StreamHint[] = [];
-  let after: OffsetHint | null = null;
-  for (const slot of taken) {
-    // Hints are values: the position after one item is the one before the next when they are neighbours.
-    const before = after !== null && after.offset === slot.offset ? after : offsetHint(slot.offset);
-    after = offsetHint(slot.offset + 1);
-    items.push(slot.campaign);
-    hintBefore.push(before);
-    hintAfter.push(after);
-  }
-  return { items, hintBefore, hintAfter, total, moreBefore, moreAfter };
+  return {
+    ...itemsAndHints(
+      taken,
+      (slot) => slot.campaign,
+      (slot) => offsetHint(slot.offset),
+      (slot) => offsetHint(slot.offset + 1),
+      (previous, next) => previous.offset + 1 === next.offset,
+    ),
+    total,
+    moreBefore,
+    moreAfter,
+  };
 }
 
 /** The first `count` of `past`, a run of campaigns beyond the position in list order. */

@@ -43,6 +43,33 @@ export interface StreamRead {
 }
 
 /**
+ * A read's items and hints from what it took, in order. Hints are values: the hint after one item is the hint
+ * before the next when the two are `adjacent` upstream, so one object serves both (half the hints of a page).
+ */
+export function itemsAndHints<T>(
+  taken: readonly T[],
+  campaignOf: (entry: T) => Campaign,
+  hintBeforeOf: (entry: T) => StreamHint,
+  hintAfterOf: (entry: T) => StreamHint,
+  adjacent: (previous: T, next: T) => boolean,
+): Pick<StreamRead, 'items' | 'hintBefore' | 'hintAfter'> {
+  const items: Campaign[] = [];
+  const hintBefore: StreamHint[] = [];
+  const hintAfter: StreamHint[] = [];
+  let previous: { entry: T; after: StreamHint } | undefined;
+  for (const entry of taken) {
+    const after = hintAfterOf(entry);
+    items.push(campaignOf(entry));
+    hintBefore.push(
+      previous !== undefined && adjacent(previous.entry, entry) ? previous.after : hintBeforeOf(entry),
+    );
+    hintAfter.push(after);
+    previous = { entry, after };
+  }
+  return { items, hintBefore, hintAfter };
+}
+
+/**
  * The skipped items of the pages one read fetched. A stream notes each page it is given and hands them over
  * with its read, so that only the resolver decides how they are reported.
  */
