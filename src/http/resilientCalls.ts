@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
@@ -115,12 +116,8 @@ export class ResilientCalls {
         // A wait that leaves no time for the attempt after it only delays the same answer.
         if (wait + MIN_ATTEMPT_MS > remaining || !this.budget.tryWithdraw()) throw error;
         this.options.onRetry?.();
-        await delay(wait);
+        await sleep(wait);
       }
     }
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
