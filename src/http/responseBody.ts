@@ -1,27 +1,94 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { failureFromThrown } from './classify.js';
 import { parseJsonFast } from './jsonBody.js';
 import { TransportError } from './transportFailure.js';
 
+/** What one GET answered: the status, the headers, and the whole body as undici's chunks. */
+export interface WholeResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: BodyChunks;
+}
+
+export interface WholeGet {
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Refused past this size: by the declared length before a byte is read, else while reading. */
+  maxBytes: number;
+  /** The whole attempt's bound, headers and body together. */
+  timeoutMs: number;
+  /** Told the status once the headers arrive, before the body is read. */
+  onStatus: (statusCode: number) => void;
+}
+
+/** What AbortSignal.timeout aborts with, which is what an attempt that ran out of time reported before. */
+const TIMED_OUT = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+
 /**
- * The whole body as undici's chunks, refused as soon as it is known to exceed `maxBytes`: by its declared
- * length before a byte is read, else while reading, so a provider cannot make the gateway buffer more than that.
+ * One GET through undici's handler API (what its `request` is built on), the body collected as it arrives,
+ * so a provider cannot make the gateway buffer more than `maxBytes`. `request` wraps every response in a
+ * Readable stream, read here whole anyway, and bounds an attempt with an AbortSignal that undici listens on:
+ * together about a tenth of a one-provider request's CPU outside the parse (BENCHMARKS.md, *What was done*).
+ * Our own bound fails as a `timeout`, the size bound as `body_too_large`; undici's errors come as thrown.
  */
-export async function readBody(response: Dispatcher.ResponseData, maxBytes: number): Promise<BodyChunks> {
-  const tooLarge = () => {
-    response.body.destroy();
-    return new TransportError({ kind: 'body_too_large', retryable: false, maxBytes });
-  };
-  const declared = Number(response.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(buffer);
-  }
-  return { chunks, size };
+export function getWhole(dispatcher: Dispatcher, get: WholeGet): Promise<WholeResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let statusCode = 0;
+    let headers: IncomingHttpHeaders = {};
+    let controller: Dispatcher.DispatchController | undefined;
+    let stopped = false;
+    let stoppedBy: Error | undefined;
+    const stop = (reason: Error) => {
+      if (stopped) return;
+      stopped = true;
+      stoppedBy = reason;
+      clearTimeout(timer);
+      reject(reason);
+      // Queued for a connection, it is told as soon as it starts.
+      controller?.abort(reason);
+    };
+    const timer = setTimeout(
+      () => stop(new TransportError(failureFromThrown(TIMED_OUT, true, get.timeoutMs))),
+      get.timeoutMs,
+    ).unref();
+    const tooLarge = () =>
+      new TransportError({ kind: 'body_too_large', retryable: false, maxBytes: get.maxBytes });
+    dispatcher.dispatch(
+      { origin: get.origin, path: get.path, method: 'GET', headers: get.headers },
+      {
+        onRequestStart(started) {
+          controller = started;
+          if (stoppedBy !== undefined) started.abort(stoppedBy);
+        },
+        onResponseStart(_started, status, received) {
+          statusCode = status;
+          headers = received;
+          get.onStatus(status);
+          const declared = Number(received['content-length']);
+          if (Number.isFinite(declared) && declared > get.maxBytes) stop(tooLarge());
+        },
+        onResponseData(_started, chunk) {
+          if (stopped) return;
+          size += chunk.length;
+          if (size > get.maxBytes) stop(tooLarge());
+          else chunks.push(chunk);
+        },
+        onResponseEnd() {
+          if (stopped) return;
+          stopped = true;
+          clearTimeout(timer);
+          resolve({ statusCode, headers, body: { chunks, size } });
+        },
+        onResponseError(_started, error) {
+          stop(error);
+        },
+      },
+    );
+  });
 }
 
 export interface BodyChunks {

@@ -6,7 +6,13 @@ import { failureFromStatus, failureFromThrown, retryAfterMs } from './classify.j
 import { envelopeOf, letGo, SharedAnswer } from './handOver.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from './resilience.js';
 import { ResilientCalls, type SharedRateLimit } from './resilientCalls.js';
-import { type BodyChunks, parseJsonBody, readBody, transientBytes } from './responseBody.js';
+import {
+  type BodyChunks,
+  getWhole,
+  parseJsonBody,
+  transientBytes,
+  type WholeResponse,
+} from './responseBody.js';
 import { TransportError } from './transportFailure.js';
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
@@ -179,43 +185,29 @@ export class UpstreamClient {
   ): Promise<GetResult> {
     const remaining = (options.deadline ?? Number.POSITIVE_INFINITY) - this.now();
     const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, remaining));
-    const timeout = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.requestId !== undefined) headers['x-request-id'] = options.requestId;
     this.options.authorize(headers);
 
-    // Undici's own errors become failures here; our body limit already is one, and keeps its outcome.
-    const failed = (error: unknown): TransportError => {
-      if (error instanceof TransportError) {
-        if (error.failure.kind === 'body_too_large') report('too-large');
-        return error;
-      }
-      const failure = failureFromThrown(error, timeout.aborted, timeoutMs);
-      if (failure.kind === 'timeout') report('timeout');
-      return new TransportError(failure);
-    };
-
-    let response: Dispatcher.ResponseData;
+    let response: WholeResponse;
     try {
-      response = await this.dispatcher.request({
+      response = await getWhole(this.dispatcher, {
         origin: this.origin,
         path: this.pathPrefix + target,
-        method: 'GET',
         headers,
-        signal: timeout,
+        maxBytes: this.options.maxBodyBytes,
+        timeoutMs,
+        onStatus: report,
       });
     } catch (error) {
-      throw failed(error);
+      // Undici's own errors become failures here; the time and size bounds already are, and keep their outcome.
+      if (!(error instanceof TransportError))
+        throw new TransportError(failureFromThrown(error, false, timeoutMs));
+      if (error.failure.kind === 'body_too_large') report('too-large');
+      if (error.failure.kind === 'timeout') report('timeout');
+      throw error;
     }
-
-    const { statusCode } = response;
-    report(statusCode);
-    let body: BodyChunks;
-    try {
-      body = await readBody(response, this.options.maxBodyBytes);
-    } catch (error) {
-      throw failed(error);
-    }
+    const { statusCode, body } = response;
 
     if (statusCode === 404) return { found: false };
     // From here to the return nothing awaits: the transient bytes are read before another body reuses them.
