@@ -185,6 +185,9 @@ export async function startAuralytikSimulator(
   let snapshot: readonly AuralytikCampaignRecord[] | null = [];
   let sorted: Entry[] = [];
   let createdCount = 0;
+  // A deleted campaign's id is never issued again: a real API's ids name one campaign for good, and a test
+  // that sees an id twice must be seeing the gateway repeat it, not a new campaign under an old name.
+  const retiredIds = new Set<string>();
   const idSeed = options.seed ?? 2;
   const feed = new ChangeFeed<AuralytikCampaignRecord>();
 
@@ -199,6 +202,7 @@ export async function startAuralytikSimulator(
     const records = auralytikDataset(inputs);
     sorted = records.map(entryOf).sort(compareEntries);
     byId = new Map(records.map((record) => [record.id, record]));
+    retiredIds.clear();
     invalidate();
     snapshot = records;
   };
@@ -219,7 +223,7 @@ export async function startAuralytikSimulator(
       const id = `camp_${Math.floor(draw * 0x1000000)
         .toString(16)
         .padStart(6, '0')}`;
-      if (!byId.has(id)) return id;
+      if (!byId.has(id) && !retiredIds.has(id)) return id;
     }
   };
 
@@ -250,6 +254,7 @@ export async function startAuralytikSimulator(
     const record = byId.get(id);
     if (record === undefined) return false;
     byId.delete(id);
+    retiredIds.add(id);
     removeEntry(id);
     invalidate();
     feed.emit({ kind: 'deleted', record });

@@ -103,6 +103,19 @@ describe('the Nimbus simulator', () => {
     expect((await get(`/items/${target.id}`)).status).toBe(404);
   });
 
+  it('never gives a new campaign the id of a deleted one, at the head or either side of a tie', () => {
+    const head = nimbus.createCampaign();
+    expect(nimbus.deleteCampaign(head.id)).toBe(true);
+    expect(nimbus.createCampaign().id).toBeGreaterThan(head.id);
+    const target = nimbus.dataset()[5];
+    if (target === undefined) throw new Error('no campaign');
+    const below = nimbus.createTie(target.id, { below: true });
+    if (below === null) throw new Error('no tie');
+    expect(nimbus.deleteCampaign(below.id)).toBe(true);
+    const again = nimbus.createTie(target.id, { below: true });
+    expect(again?.id).not.toBe(below.id);
+  });
+
   it('fails with 503 for a number of requests or until told to stop, and counts every request', async () => {
     nimbus.fail({ route: 'list', times: 2, retryInSeconds: 1 });
     expect(await get('/items')).toEqual({ status: 503, body: expect.objectContaining({ retry_in: 1 }) });

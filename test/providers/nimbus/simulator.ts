@@ -41,7 +41,7 @@ export interface NimbusSimulator {
   createCampaign(input?: Partial<Omit<NimbusRecord, 'id'>>): NimbusRecord;
   /**
    * A new campaign created in the same second as campaign `id`. Its id is the highest yet, so it lists before
-   * the other, or with `below` the lowest free one, so it lists after it (unless `id` is lower still).
+   * the other, or with `below` the lowest never issued, so it lists after it (unless `id` is lower still).
    */
   createTie(id: number, options?: { below?: boolean }): NimbusRecord | null;
   deleteCampaign(id: number): boolean;
@@ -146,6 +146,10 @@ export async function startNimbusSimulator(
   let log: NimbusRequest[] = [];
   const faults = new Set<{ fault: NimbusFault; left: number }>();
 
+  // Every id the dataset has held, deleted ones included: a new campaign never takes a deleted one's id,
+  // so a walk that shows an id twice has seen the gateway repeat a campaign, not two under one name.
+  const issuedIds = new Set<number>();
+
   // Fields sent in place of a campaign's own, by id: how a test makes Nimbus send bad data.
   const corrupted = new Map<number, Record<string, unknown>>();
   const render = (record: NimbusRecord) => ({ ...record, ...corrupted.get(record.id) });
@@ -154,20 +158,26 @@ export async function startNimbusSimulator(
       throw new RangeError('Nimbus ids must be unique');
     }
     sorted = records.map((record) => ({ ...record })).sort(compareNimbus);
+    issuedIds.clear();
+    for (const record of sorted) issuedIds.add(record.id);
     corrupted.clear();
   };
   setDataset(options.dataset ?? generateNimbusDataset({ count: 50, seed: 1 }));
 
   const insert = (record: NimbusRecord) => {
+    issuedIds.add(record.id);
     const at = sorted.findIndex((other) => compareNimbus(record, other) < 0);
     sorted.splice(at < 0 ? sorted.length : at, 0, record);
     return { ...record };
   };
-  const highestId = () => sorted.reduce((highest, record) => Math.max(highest, record.id), 0);
+  const highestId = () => {
+    let highest = 0;
+    for (const id of issuedIds) highest = Math.max(highest, id);
+    return highest;
+  };
   const lowestFreeId = () => {
-    const ids = new Set(sorted.map((record) => record.id));
     let id = 1;
-    while (ids.has(id)) id++;
+    while (issuedIds.has(id)) id++;
     return id;
   };
   const find = (id: number) => sorted.findIndex((record) => record.id === id);
