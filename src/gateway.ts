@@ -45,7 +45,8 @@ export interface GatewayOverrides {
   isShuttingDown?: () => boolean;
   /**
    * What every provider transport sends its requests through (a proxy agent, a recording dispatcher); it
-   * is the caller's to close.
+   * is the caller's to close. It must take undici's handler API, as an Agent, Pool, ProxyAgent or MockAgent
+   * does; a bare MockPool does not, and each request would wait for its timeout.
    * @default a keep-alive undici Pool per provider origin, closed with the gateway
    */
   dispatcher?: Dispatcher;

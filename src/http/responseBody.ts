@@ -57,37 +57,45 @@ export function getWhole(dispatcher: Dispatcher, get: WholeGet): Promise<WholeRe
     ).unref();
     const tooLarge = () =>
       new TransportError({ kind: 'body_too_large', retryable: false, maxBytes: get.maxBytes });
-    dispatcher.dispatch(
-      { origin: get.origin, path: get.path, method: 'GET', headers: get.headers },
-      {
-        onRequestStart(started) {
-          controller = started;
-          if (stoppedBy !== undefined) started.abort(stoppedBy);
-        },
-        onResponseStart(_started, status, received) {
-          statusCode = status;
-          headers = received;
-          get.onStatus(status);
-          const declared = Number(received['content-length']);
-          if (Number.isFinite(declared) && declared > get.maxBytes) stop(tooLarge());
-        },
-        onResponseData(_started, chunk) {
-          if (stopped) return;
-          size += chunk.length;
-          if (size > get.maxBytes) stop(tooLarge());
-          else chunks.push(chunk);
-        },
-        onResponseEnd() {
-          if (stopped) return;
-          stopped = true;
-          clearTimeout(timer);
-          resolve({ statusCode, headers, body: { chunks, size } });
-        },
-        onResponseError(_started, error) {
-          stop(error);
-        },
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        if (stoppedBy !== undefined) started.abort(stoppedBy);
       },
-    );
+      onResponseStart(_started, status, received) {
+        // undici hands interim answers (100 Continue, 103 Early Hints) here too; the answer comes after them.
+        if (status < 200) return;
+        statusCode = status;
+        headers = received;
+        get.onStatus(status);
+        const declared = Number(received['content-length']);
+        if (Number.isFinite(declared) && declared > get.maxBytes) stop(tooLarge());
+      },
+      onResponseData(_started, chunk) {
+        if (stopped) return;
+        size += chunk.length;
+        if (size > get.maxBytes) stop(tooLarge());
+        else chunks.push(chunk);
+      },
+      onResponseEnd() {
+        if (stopped) return;
+        stopped = true;
+        clearTimeout(timer);
+        resolve({ statusCode, headers, body: { chunks, size } });
+      },
+      onResponseError(_started, error) {
+        stop(error);
+      },
+    };
+    try {
+      dispatcher.dispatch(
+        { origin: get.origin, path: get.path, method: 'GET', headers: get.headers },
+        handler,
+      );
+    } catch (error) {
+      // undici's own report a refusal through the handler; one that throws instead must still clear the bound.
+      stop(error instanceof Error ? error : new Error(String(error)));
+    }
   });
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, Dispatcher } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getWhole } from '../../../src/http/responseBody.js';
 import { TransportError } from '../../../src/http/transportFailure.js';
 
@@ -19,6 +19,14 @@ beforeAll(async () => {
       response.writeHead(200);
       for (let index = 0; index < 10; index++) response.write('y'.repeat(500));
       response.end();
+    } else if (request.url === '/early') {
+      response.writeEarlyHints({ link: '</campaigns.css>; rel=preload; as=style' }, () =>
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+      );
+    } else if (request.url === '/early-then-cut') {
+      response.writeEarlyHints({ link: '</campaigns.css>; rel=preload; as=style' }, () =>
+        response.socket?.destroy(),
+      );
     } else if (request.url === '/cut') {
       response.writeHead(200, { 'content-length': '1000' });
       response.write('z'.repeat(100), () => response.socket?.destroy());
@@ -82,6 +90,48 @@ describe('getWhole over loopback', () => {
     const error = await get('/cut').answer.catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({ code: 'UND_ERR_SOCKET' });
     expect((await get('/other').answer).statusCode).toBe(404);
+  });
+
+  it('reads past an interim 103 to the answer, and tells only the status of the answer', async () => {
+    const { answer, statuses } = get('/early');
+    const whole = await answer;
+    expect(whole.statusCode).toBe(200);
+    expect(Buffer.concat(whole.body.chunks).toString('utf8')).toBe('{"ok":true}');
+    expect(statuses).toEqual([200]);
+  });
+
+  it('reports a connection cut after an interim 103 as a cut, with no status told', async () => {
+    const { answer, statuses } = get('/early-then-cut');
+    const error = await answer.catch((thrown: unknown) => thrown);
+    expect(error).not.toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({ code: 'UND_ERR_SOCKET' });
+    expect(statuses).toEqual([]);
+  });
+});
+
+describe('getWhole on a dispatcher that throws', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('rejects with what it threw and leaves no timer running', async () => {
+    vi.useFakeTimers();
+    class Throwing extends Dispatcher {
+      override dispatch(): boolean {
+        throw new Error('refused');
+      }
+    }
+    const answer = getWhole(new Throwing(), {
+      origin,
+      path: '/other',
+      headers: {},
+      maxBytes: 4096,
+      timeoutMs: 60_000,
+      onStatus: () => {},
+    });
+    await expect(answer).rejects.toThrow('refused');
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
