@@ -246,9 +246,11 @@ export class UpstreamCache {
   }
 
   private valid(provider: Provider, entry: Entry | undefined): Entry | undefined {
+    // The same bound as `invalidated` drops from memory: an answer asked for in the very millisecond of the
+    // invalidation may predate the change, so a copy of it in Redis is as stale as the memory copy was.
     if (
       entry === undefined ||
-      entry.askedAt < (this.invalidatedAt.get(provider) ?? Number.NEGATIVE_INFINITY)
+      entry.askedAt <= (this.invalidatedAt.get(provider) ?? Number.NEGATIVE_INFINITY)
     ) {
       return undefined;
     }

@@ -623,16 +623,25 @@ describe('invalidate', () => {
   });
 
   it('a call begun before the change does not answer requests made after it', async () => {
-    const { cache, altur, upstream } = setup();
+    const { cache, altur, upstream, advance } = setup();
     const release = upstream.hold();
     const before = altur.getJson(...PAGE);
     await settle();
     await cache.invalidate('ALTUR');
+    // An answer asked for in the invalidation's own millisecond counts as older than it (the next test).
+    advance(1);
     const after = altur.getJson(...PAGE);
     await settle();
     release();
     expect(bodyOf(await before)).toEqual({ call: 1, path: '/campaigns' });
     expect(bodyOf(await after)).toEqual({ call: 2, path: '/campaigns' });
+    expect(bodyOf(await altur.getJson(...PAGE))).toEqual({ call: 2, path: '/campaigns' });
+  });
+
+  it('counts an answer asked for in the millisecond of the invalidation as older than it', async () => {
+    const { cache, altur } = setup();
+    await altur.getJson(...PAGE);
+    await cache.invalidate('ALTUR');
     expect(bodyOf(await altur.getJson(...PAGE))).toEqual({ call: 2, path: '/campaigns' });
   });
 
