@@ -246,8 +246,8 @@ export class UpstreamCache {
   }
 
   private valid(provider: Provider, entry: Entry | undefined): Entry | undefined {
-    // The same bound as `invalidated` drops from memory: an answer asked for in the very millisecond of the
-    // invalidation may predate the change, so a copy of it in Redis is as stale as the memory copy was.
+    // The one rule for memory and Redis alike (`invalidated` drops by it): an answer asked for in the very
+    // millisecond of the invalidation may predate the change.
     if (
       entry === undefined ||
       entry.askedAt <= (this.invalidatedAt.get(provider) ?? Number.NEGATIVE_INFINITY)
@@ -436,7 +436,8 @@ export class UpstreamCache {
     this.invalidatedAt.set(provider, at);
     this.epochs.set(provider, (this.epochs.get(provider) ?? 0) + 1);
     for (const [key, entry] of this.memory.entries()) {
-      if (key.startsWith(`${provider}:`) && entry.askedAt <= at) this.memory.delete(key);
+      if (key.startsWith(`${provider}:`) && this.valid(provider, entry) === undefined)
+        this.memory.delete(key);
     }
     // A call already running answers its own waiters; requests from now on start their own.
     for (const key of this.filling.keys()) if (key.startsWith(`${provider}:`)) this.filling.delete(key);
