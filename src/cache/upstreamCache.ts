@@ -246,15 +246,15 @@ export class UpstreamCache {
   }
 
   private valid(provider: Provider, entry: Entry | undefined): Entry | undefined {
-    // The one rule for memory and Redis alike (`invalidated` drops by it): an answer asked for in the very
-    // millisecond of the invalidation may predate the change.
-    if (
-      entry === undefined ||
-      entry.askedAt <= (this.invalidatedAt.get(provider) ?? Number.NEGATIVE_INFINITY)
-    ) {
-      return undefined;
-    }
-    return entry;
+    return entry === undefined || this.predatesInvalidation(provider, entry) ? undefined : entry;
+  }
+
+  /**
+   * The one rule for memory and Redis alike: an answer asked for in the very millisecond of the invalidation
+   * may predate the change, so it counts as older.
+   */
+  private predatesInvalidation(provider: Provider, entry: Entry): boolean {
+    return entry.askedAt <= (this.invalidatedAt.get(provider) ?? Number.NEGATIVE_INFINITY);
   }
 
   /** The caller's own envelope of the entry's answer (`handOver.ts`): emptying it leaves the entry whole. */
@@ -436,7 +436,7 @@ export class UpstreamCache {
     this.invalidatedAt.set(provider, at);
     this.epochs.set(provider, (this.epochs.get(provider) ?? 0) + 1);
     for (const [key, entry] of this.memory.entries()) {
-      if (key.startsWith(`${provider}:`) && this.valid(provider, entry) === undefined)
+      if (key.startsWith(`${provider}:`) && this.predatesInvalidation(provider, entry))
         this.memory.delete(key);
     }
     // A call already running answers its own waiters; requests from now on start their own.
