@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Provider } from '../domain/campaign.js';
 import { UpstreamError } from '../errors.js';
+import { stringifyBody } from '../http/deferredMembers.js';
 import { envelopeOf, letGo, SharedAnswer } from '../http/handOver.js';
 import { type BodyChunks, parseJsonBody, transientBytes } from '../http/responseBody.js';
 import {
@@ -131,6 +132,8 @@ export class UpstreamCache {
   private readonly epochs = new Map<Provider, number>();
   /** The providers it caches for (each `forProvider`): the ones whose invalidations concern it. */
   private readonly providers = new Set<Provider>();
+  /** The member each provider's bodies are parsed with deferred, as its transport parses them. */
+  private readonly deferredMembers = new Map<Provider, string>();
   /** Names this process in the lock tokens it writes. */
   private readonly replicaId = randomUUID();
   private lockTokens = 0;
@@ -161,8 +164,10 @@ export class UpstreamCache {
     policy: FreshnessPolicy,
     upstream: QueuedGetter,
     rateLimitPerSecond: number,
+    deferredMember?: string,
   ): JsonGetter {
     this.providers.add(provider);
+    if (deferredMember !== undefined) this.deferredMembers.set(provider, deferredMember);
     const credentialId = createHash('sha256')
       .update(`${provider}\u0000${credential}`)
       .digest('base64url')
@@ -260,7 +265,7 @@ export class UpstreamCache {
   /** The caller's own envelope of the entry's answer (`handOver.ts`): emptying it leaves the entry whole. */
   private answer(source: Source, outcome: CacheOutcome, entry: Entry): GetResult {
     this.options.onLookup?.(source.provider, outcome);
-    return envelopeOf(resultOf(entry, this.now()));
+    return envelopeOf(resultOf(entry, this.deferredMembers.get(source.provider), this.now()));
   }
 
   private answered(source: Source, outcome: CacheOutcome, filled: Filled): GetResult {
@@ -294,7 +299,7 @@ export class UpstreamCache {
     const { signal, ...call } = options;
     const wait = (entry: Promise<Entry>) => untilAborted(entry, signal);
     const take = (shared: boolean) => (entry: Entry) => ({
-      result: envelopeOf(resultOf(entry, this.now())),
+      result: envelopeOf(resultOf(entry, this.deferredMembers.get(source.provider), this.now())),
       shared,
     });
     const running = this.filling.get(key);
@@ -530,7 +535,9 @@ export class UpstreamCache {
           held === undefined
             ? await redis.client.getBuffer(redisKey)
             : await redis.client.callBuffer('EVAL', READ_IF_NEWER, 1, redisKey, String(held.storedAt));
-        const shared = Buffer.isBuffer(reply) ? this.valid(provider, decodeEntry(reply)) : undefined;
+        const shared = Buffer.isBuffer(reply)
+          ? this.valid(provider, decodeEntry(reply, this.deferredMembers.get(provider)))
+          : undefined;
         // The memory copy may have been replaced (or invalidated) while the read was out.
         const now = this.valid(provider, this.memory.get(key));
         if (shared === undefined || (now !== undefined && now.storedAt >= shared.storedAt)) return now;
@@ -703,11 +710,12 @@ function entrySize(entry: Entry, key: string): number {
  * one mapping, as the callers of one fetch do. The bytes are the chunks undici read, outside the heap and not
  * copied. `now` undefined: not a read (the entry is being written out).
  */
-function resultOf(entry: Entry, now?: number): GetResult {
+function resultOf(entry: Entry, deferredMember: string | undefined, now?: number): GetResult {
   const lastRead = entry.readAt;
   if (now !== undefined) entry.readAt = now;
   if ('found' in entry.content) return entry.content;
-  const result: GetResult = { found: true, body: parseJsonBody(transientBytes(entry.content)) };
+  const body = parseJsonBody(transientBytes(entry.content), deferredMember);
+  const result: GetResult = { found: true, body };
   if (now !== undefined && lastRead !== undefined && now - lastRead < HOT_READ_GAP_MS) entry.content = result;
   return result;
 }
@@ -721,15 +729,16 @@ const NOT_FOUND_FLAG = 0x30; // '0'
  */
 function encodeEntry(entry: Entry, raw: BodyChunks | undefined): Buffer | string {
   const times = `${entry.storedAt} ${entry.askedAt}`;
-  const result = resultOf(entry);
+  const result = resultOf(entry, undefined);
   if (!result.found) return `${times} 0`;
-  if (raw === undefined) return `${times} 1 ${JSON.stringify(result.body)}`;
+  // A body parsed with deferred values is written whole: a reader elsewhere may parse it without them.
+  if (raw === undefined) return `${times} 1 ${stringifyBody(result.body)}`;
   const head = Buffer.from(`${times} 1 `, 'latin1');
   return Buffer.concat([head, ...raw.chunks], head.length + raw.size);
 }
 
 /** The entry `encodeEntry` wrote, its body parsed as an upstream body is; undefined for anything else. */
-function decodeEntry(value: Buffer): Entry | undefined {
+function decodeEntry(value: Buffer, deferredMember: string | undefined): Entry | undefined {
   const first = value.indexOf(SPACE);
   const second = value.indexOf(SPACE, first + 1);
   if (first < 0 || second < 0) return undefined;
@@ -741,7 +750,8 @@ function decodeEntry(value: Buffer): Entry | undefined {
   }
   const body = value.subarray(second + 3);
   try {
-    return { storedAt, askedAt, content: { found: true, body: parseJsonBody(body) }, bytes: body.length };
+    const parsed = parseJsonBody(body, deferredMember);
+    return { storedAt, askedAt, content: { found: true, body: parsed }, bytes: body.length };
   } catch {
     return undefined;
   }

@@ -1,4 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer';
+import { deferMember, markDeferred } from './deferredMembers.js';
 
 /**
  * Below this an upstream body is decoded the plain way: its string is small either way. Above it, decoding
@@ -81,24 +82,34 @@ function escapedAt(text: string, index: number): boolean {
  * character. Null whenever that could differ from the reference, which the caller then runs: a small body,
  * bytes that are not valid UTF-8 (the reference substitutes U+FFFD), a non-ASCII character right after an
  * escaping backslash (invalid JSON that the escape would make valid), or text that does not parse (so that
- * every error comes from the reference, with its message).
+ * every error comes from the reference, with its message). With `deferredMember`, that member's values are
+ * left unparsed where they can be (`deferredMembers.ts`).
  */
-export function parseJsonFast(bytes: Buffer, minBytes = FAST_JSON_MIN_BYTES): { value: unknown } | null {
+export function parseJsonFast(
+  bytes: Buffer,
+  minBytes = FAST_JSON_MIN_BYTES,
+  deferredMember?: string,
+): { value: unknown } | null {
   if (bytes.length < minBytes) return null;
+  const ascii = isAscii(bytes);
+  if (!ascii && !isUtf8(bytes)) return null;
+  const deferred = deferredMember === undefined ? null : deferMember(bytes, deferredMember);
+  const source = deferred === null ? bytes : deferred.bytes;
   let text: string;
-  if (isAscii(bytes)) {
-    text = bytes.toString('latin1');
+  if (ascii || (deferred !== null && isAscii(source))) {
+    text = source.toString('latin1');
   } else {
-    if (!isUtf8(bytes)) return null;
     let escapedNonAscii = false;
-    text = bytes.toString('latin1').replace(NON_ASCII_RUN, (run: string, offset: number, whole: string) => {
+    text = source.toString('latin1').replace(NON_ASCII_RUN, (run: string, offset: number, whole: string) => {
       if (escapedAt(whole, offset)) escapedNonAscii = true;
       return escapedRun(run);
     });
     if (escapedNonAscii) return null;
   }
   try {
-    return { value: JSON.parse(text) };
+    const value: unknown = JSON.parse(text);
+    if (deferred !== null && !markDeferred(value, deferred.values)) return null;
+    return { value };
   } catch {
     return null;
   }

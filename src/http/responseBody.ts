@@ -129,8 +129,9 @@ export function ownedBytes({ chunks, size }: BodyChunks): Buffer {
   return Buffer.concat(chunks, size);
 }
 
-export function parseJsonBody(bytes: Buffer): unknown {
-  const fast = parseJsonFast(bytes);
+/** An upstream body as JSON; `deferredMember` names a member whose values may be left unparsed until read. */
+export function parseJsonBody(bytes: Buffer, deferredMember?: string): unknown {
+  const fast = parseJsonFast(bytes, undefined, deferredMember);
   if (fast !== null) return fast.value;
   const text = bytes.toString('utf8');
   if (text.trim() === '') throw new TransportError({ kind: 'bad_body', retryable: false, body: 'empty' });

@@ -39,6 +39,8 @@ export interface UpstreamClientOptions {
   sharedRateLimit?: SharedRateLimit;
   /** Return each body's bytes as `raw` too: for a cache tier that stores them as received. */
   keepRawBodies?: boolean;
+  /** A member of the provider's bodies whose values are parsed only when read (`deferredMembers.ts`). */
+  deferredMember?: string | undefined;
   /** Injected in tests; by default a keep-alive Pool per origin. */
   dispatcher?: Dispatcher;
   now?: () => number;
@@ -213,7 +215,7 @@ export class UpstreamClient {
     // From here to the return nothing awaits: the transient bytes are read before another body reuses them.
     const bytes = transientBytes(body);
     if (statusCode >= 200 && statusCode < 300) {
-      const parsed = parseJsonBody(bytes);
+      const parsed = parseJsonBody(bytes, this.options.deferredMember);
       return this.options.keepRawBodies === true
         ? { found: true, body: parsed, size: body.size, raw: body }
         : { found: true, body: parsed, size: body.size };

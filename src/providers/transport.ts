@@ -14,12 +14,13 @@ export interface ProviderTransport extends JsonGetter {
 
 /**
  * A provider's transport from its configuration and the process-wide dependencies. The provider adds only
- * what is its own: how it authenticates, and where its error bodies hint at a retry.
+ * what is its own: how it authenticates, where its error bodies hint at a retry, and which member of its
+ * bodies is worth parsing only when read.
  */
 export function createTransport(
   config: ProviderConfig,
   dependencies: ProviderDependencies,
-  own: Pick<UpstreamClientOptions, 'authorize' | 'retryAfterFromBody'>,
+  own: Pick<UpstreamClientOptions, 'authorize' | 'retryAfterFromBody' | 'deferredMember'>,
 ): ProviderTransport {
   const { dispatcher, retry, breaker, onBreakerChange, observer, sharedRateLimit, timeoutMs, maxBodyBytes } =
     dependencies;
@@ -42,7 +43,12 @@ export function createTransport(
     // The shared cache keeps bodies as bytes until they are read (`resultOf` in upstreamCache.ts).
     keepRawBodies: sharedCacheOf(config, dependencies) !== undefined,
   });
-  const cached = cachedGetter(config, dependencies, clientErrors(config.provider, client));
+  const cached = cachedGetter(
+    config,
+    dependencies,
+    clientErrors(config.provider, client),
+    own.deferredMember,
+  );
   return {
     getJson: (path, query, options) => cached.getJson(path, query, options),
     get breakerState() {
@@ -73,6 +79,7 @@ function cachedGetter(
   config: ProviderConfig,
   dependencies: ProviderDependencies,
   client: QueuedGetter,
+  deferredMember: string | undefined,
 ): JsonGetter {
   const shared = sharedCacheOf(config, dependencies);
   if (shared === undefined) return client;
@@ -82,6 +89,7 @@ function cachedGetter(
     shared.policy,
     client,
     config.rateLimitPerSecond,
+    deferredMember,
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Campaign } from '../../domain/campaign.js';
+import type { DeferredJson } from '../../http/deferredMembers.js';
 
 export interface DaySchedule {
   active: boolean;
@@ -30,7 +31,11 @@ export interface AlturCampaign extends Campaign {
   provider: 'ALTUR';
   agent: { id: string; name: string | null } | null;
   timezone: string | null;
-  schedule: WeeklySchedule | null;
+  /**
+   * Read it with `alturSchedule`: from a list page it is the item's `scheduling` still unparsed, read when
+   * `schedule` is selected (40 % of a page's bytes, and rarely selected).
+   */
+  schedule: WeeklySchedule | DeferredJson<WeeklySchedule | null> | null;
   retries: number | null;
   concurrency: number | null;
   archived: boolean;

@@ -1,13 +1,14 @@
 import type { ProviderConfig } from '../../config.js';
 import type { CampaignChannel } from '../../domain/campaign.js';
 import { UpstreamBadResponseError } from '../../errors.js';
+import { deferredValuesOf } from '../../http/deferredMembers.js';
 import { takeBody } from '../../http/handOver.js';
 import { mapListEntries, memoByBody } from '../listMapping.js';
 import type { ProviderDependencies, RequestScope } from '../provider.js';
 import { createTransport, type ProviderTransport } from '../transport.js';
 import type { ItemIssue } from '../types.js';
 import type { AlturCampaign } from './campaign.js';
-import { alturIntegrationToChannel, mapAlturDetail, mapAlturItem } from './mapping.js';
+import { ALTUR_DEFERRED_MEMBER, alturIntegrationToChannel, mapAlturDetail, mapAlturItem } from './mapping.js';
 import { parseAlturDetail, parseAlturList } from './schemas.js';
 
 /** The list filters Altur takes, as sent (the seed's spelling, e.g. `agent_id`). */
@@ -57,6 +58,7 @@ export class AlturHttp {
   constructor(config: ProviderConfig, dependencies: ProviderDependencies) {
     this.http = createTransport(config, dependencies, {
       authorize: apiKeyAuth(config.apiKey),
+      deferredMember: ALTUR_DEFERRED_MEMBER,
     });
   }
 
@@ -106,7 +108,13 @@ export class AlturHttp {
 // The body of a coalesced GET comes from one URL, whose `integration` filter fixes the channel.
 const readAlturList = memoByBody((body, channel: CampaignChannel | null) => {
   const page = parseAlturList(body);
-  return { page, ...mapListEntries(page.items, (item) => mapAlturItem(item, channel), 'campaigns') };
+  const deferred = deferredValuesOf(body);
+  return {
+    page,
+    ...mapListEntries(page.items, (item) => mapAlturItem(item, channel, deferred), 'campaigns'),
+  };
 });
 
-const readAlturDetail = memoByBody((body) => mapAlturDetail(parseAlturDetail(body)));
+const readAlturDetail = memoByBody((body) =>
+  mapAlturDetail(parseAlturDetail(body), null, deferredValuesOf(body)),
+);

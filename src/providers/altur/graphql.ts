@@ -1,6 +1,7 @@
 import type { GatewayBuilder } from '../../schema/builder.js';
 import { type CampaignInterfaceRef, campaignIdField } from '../../schema/campaign.js';
 import type { AlturCampaign, CampaignCycle, DaySchedule, WeeklySchedule } from './campaign.js';
+import { alturSchedule } from './mapping.js';
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
@@ -95,10 +96,11 @@ export function defineAlturType(
         nullable: true,
         description: 'IANA time zone of the schedule, e.g. America/Mexico_City.',
       }),
-      schedule: t.expose('schedule', {
+      schedule: t.field({
         type: WeeklyScheduleType,
         nullable: true,
         description: 'When the campaign may run, per day of the week.',
+        resolve: (campaign) => alturSchedule(campaign),
       }),
       retries: t.exposeInt('retries', { nullable: true, description: 'Attempts per contact.' }),
       concurrency: t.exposeInt('concurrency', { nullable: true, description: 'Calls or chats run at once.' }),

@@ -1,8 +1,9 @@
-// About 390 lines on purpose: one mapping of Altur's campaign fields, each with its tolerance for what Altur
+// About 420 lines on purpose: one mapping of Altur's campaign fields, each with its tolerance for what Altur
 // sends (schedules, cycles, statuses), read by zod and by the fast path beside it; split, the per-field rules
 // would lose the item they belong to.
 import { z } from 'zod';
 import type { CampaignChannel, CampaignStatus } from '../../domain/campaign.js';
+import { DeferredJson, type DeferredValues } from '../../http/deferredMembers.js';
 import { CaselessWords } from '../caseless.js';
 import { readOptionalInstant } from '../time.js';
 import type { ItemIssue } from '../types.js';
@@ -22,6 +23,9 @@ import {
 } from './schemas.js';
 
 export type AlturMapResult = { ok: true; campaign: AlturCampaign } | { ok: false; issue: ItemIssue };
+
+/** The member of Altur's bodies left as text until read: a list item's weekly schedule. */
+export const ALTUR_DEFERRED_MEMBER = 'scheduling';
 
 const STATUS_TO_DOMAIN = new CaselessWords<CampaignStatus>([
   ['pending', 'PENDING'],
@@ -247,7 +251,8 @@ function readCycle(raw: Record<string, unknown>, detailCycles: unknown): Campaig
 function readCampaign(
   raw: unknown,
   channel: CampaignChannel | null,
-  detailCycles?: unknown,
+  detailCycles: unknown,
+  deferred: DeferredValues | undefined,
 ): AlturCampaign | undefined {
   if (!isRecord(raw)) return undefined;
   const providerId = readAlturId(raw.id);
@@ -266,7 +271,9 @@ function readCampaign(
     createdAt,
     agent: readAgent(raw.agent),
     timezone: readString(raw.timezone),
-    schedule: readSchedule(scheduling),
+    schedule: deferred?.isPlaceholder(scheduling)
+      ? deferred.later(scheduling, readSchedule)
+      : readSchedule(scheduling),
     retries: readInt32(raw.retries),
     concurrency: readInt32(raw.concurrency) ?? readInt32(raw.concurrency_limit),
     archived: readBool(raw.archived) ?? false,
@@ -287,28 +294,54 @@ export function mapAlturItemWithZod(
   return { ok: true, campaign: toCampaign(parsed.data, channel, null) };
 }
 
-function mapWithPrefix(raw: unknown, channel: CampaignChannel | null, prefix: string): AlturMapResult {
-  const campaign = readCampaign(raw, channel);
-  return campaign === undefined ? mapAlturItemWithZod(raw, channel, prefix) : { ok: true, campaign };
+function mapWithPrefix(
+  raw: unknown,
+  channel: CampaignChannel | null,
+  prefix: string,
+  deferred: DeferredValues | undefined,
+): AlturMapResult {
+  const campaign = readCampaign(raw, channel, undefined, deferred);
+  return campaign === undefined
+    ? mapAlturItemWithZod(withScheduling(raw, deferred), channel, prefix)
+    : { ok: true, campaign };
+}
+
+/** The item as sent: zod reads its schedule, so a deferred one is parsed for it. */
+function withScheduling(raw: unknown, deferred: DeferredValues | undefined): unknown {
+  if (deferred === undefined || !isRecord(raw)) return raw;
+  const { scheduling } = raw;
+  return deferred.isPlaceholder(scheduling) ? { ...raw, scheduling: deferred.parse(scheduling) } : raw;
+}
+
+/** The campaign's weekly schedule, read now when its page left it unparsed. */
+export function alturSchedule(campaign: AlturCampaign): WeeklySchedule | null {
+  const { schedule } = campaign;
+  return schedule instanceof DeferredJson ? schedule.value() : schedule;
 }
 
 /**
  * One list item. List items carry no channel, so `channel` is what the request's `integration` filter
  * implies, or null. ItemIssue.field is relative to the item (`created_at`; `` for the item itself).
+ * `deferred`: the values its body left as text (`deferredValuesOf`).
  */
-export function mapAlturItem(raw: unknown, channel: CampaignChannel | null): AlturMapResult {
-  return mapWithPrefix(raw, channel, '');
+export function mapAlturItem(
+  raw: unknown,
+  channel: CampaignChannel | null,
+  deferred?: DeferredValues,
+): AlturMapResult {
+  return mapWithPrefix(raw, channel, '', deferred);
 }
 
 /** A page of list items: invalid ones are skipped and reported with their index (`campaigns[3].created_at`). */
 export function mapAlturItems(
   items: readonly unknown[],
   channel: CampaignChannel | null,
+  deferred?: DeferredValues,
 ): { campaigns: AlturCampaign[]; issues: ItemIssue[] } {
   const campaigns: AlturCampaign[] = [];
   const issues: ItemIssue[] = [];
   for (let index = 0; index < items.length; index++) {
-    const result = mapWithPrefix(items[index], channel, `campaigns[${index}]`);
+    const result = mapWithPrefix(items[index], channel, `campaigns[${index}]`, deferred);
     if (result.ok) campaigns.push(result.campaign);
     else issues.push(result.issue);
   }
@@ -319,11 +352,17 @@ export function mapAlturItems(
  * The campaign of `GET /campaigns/{id}`. Its `integration.type` names the channel; `channel` is the
  * fallback when it does not. ItemIssue.field is prefixed `campaign.`.
  */
-export function mapAlturDetail(raw: unknown, channel: CampaignChannel | null = null): AlturMapResult {
+export function mapAlturDetail(
+  raw: unknown,
+  channel: CampaignChannel | null = null,
+  deferred?: DeferredValues,
+): AlturMapResult {
   const campaign = isRecord(raw)
-    ? readCampaign(raw, detailChannel(raw.integration, channel), raw.cycles)
+    ? readCampaign(raw, detailChannel(raw.integration, channel), raw.cycles, deferred)
     : undefined;
-  return campaign === undefined ? mapAlturDetailWithZod(raw, channel) : { ok: true, campaign };
+  return campaign === undefined
+    ? mapAlturDetailWithZod(withScheduling(raw, deferred), channel)
+    : { ok: true, campaign };
 }
 
 /** `alturIntegration`'s type, trimmed, names the channel; without one (or with an empty one), `channel`. */

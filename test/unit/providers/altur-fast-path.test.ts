@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CampaignChannel } from '../../../src/domain/campaign.js';
+import { deferredValuesOf } from '../../../src/http/deferredMembers.js';
+import { parseJsonFast } from '../../../src/http/jsonBody.js';
+import type { AlturCampaign } from '../../../src/providers/altur/campaign.js';
 import {
+  ALTUR_DEFERRED_MEMBER,
+  alturSchedule,
   mapAlturDetail,
   mapAlturDetailWithZod,
   mapAlturItem,
@@ -141,6 +146,53 @@ describe('the Altur fast path', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('maps a page whose schedules were left as text as it maps the page parsed whole', () => {
+    const withSchedule = (campaign: AlturCampaign) => ({ ...campaign, schedule: alturSchedule(campaign) });
+    let pagesDeferred = 0;
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 8 }), channel, (items, channel) => {
+        const text = JSON.stringify({ campaigns: items });
+        const whole = JSON.parse(text) as { campaigns: unknown[] };
+        const deferred = parseJsonFast(Buffer.from(text), 0, ALTUR_DEFERRED_MEMBER)?.value as
+          | typeof whole
+          | undefined;
+        if (deferred === undefined) return;
+        const values = deferredValuesOf(deferred);
+        if (values !== undefined) pagesDeferred++;
+        const reference = mapAlturItems(whole.campaigns, channel);
+        const mapped = mapAlturItems(deferred.campaigns, channel, values);
+        expect(mapped.issues).toStrictEqual(reference.issues);
+        expect(mapped.campaigns.map(withSchedule)).toStrictEqual(reference.campaigns.map(withSchedule));
+        // As JSON (the poller compares campaigns so), the same with its schedules deferred or not.
+        expect(JSON.stringify(mapped.campaigns)).toBe(JSON.stringify(reference.campaigns));
+      }),
+      { numRuns: 1_000 },
+    );
+    // Most random pages hold a schedule long enough to defer; the property is not about pages parsed whole.
+    expect(pagesDeferred).toBeGreaterThan(300);
+  });
+
+  it('maps a detail whose schedule was left as text, through zod too', () => {
+    const [record] = generateAlturDataset({ count: 1, seed: 11 });
+    for (const detail of [record, { ...record, name: 7 }, { ...record, created_at: 'never' }]) {
+      const text = JSON.stringify(detail);
+      const deferred = parseJsonFast(Buffer.from(text), 0, ALTUR_DEFERRED_MEMBER)?.value;
+      expect(deferredValuesOf(deferred)).toBeDefined();
+      const mapped = mapAlturDetail(deferred, 'VOICE', deferredValuesOf(deferred));
+      const reference = mapAlturDetail(JSON.parse(text), 'VOICE');
+      expect(mapped.ok).toBe(reference.ok);
+      if (mapped.ok && reference.ok) {
+        expect(alturSchedule(mapped.campaign)).toStrictEqual(alturSchedule(reference.campaign));
+        expect({ ...mapped.campaign, schedule: null }).toStrictEqual({
+          ...reference.campaign,
+          schedule: null,
+        });
+      } else {
+        expect(mapped).toStrictEqual(reference);
+      }
+    }
   });
 
   it('maps any detail as the zod path does, cycles and integration included', () => {

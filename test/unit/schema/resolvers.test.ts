@@ -16,6 +16,8 @@ const RESOLVED_ON_PURPOSE = new Set([
   'CampaignConnection.totalCount',
   'CampaignEvent.campaign',
   'CampaignEvent.campaignId',
+  // A list page leaves the schedule as text (src/http/deferredMembers.ts): it is parsed when selected.
+  'AlturCampaign.schedule',
 ]);
 
 describe('the served schema', () => {
