@@ -34,23 +34,30 @@ const MAX_SKIP_DEPTH = 64;
 const PLAIN_MEMBER = /^[A-Za-z0-9_]+$/;
 const ESCAPED_UNICODE = Buffer.from('\\u00', 'latin1');
 
-/** The values of one member in one body, as bytes, parsed only when a reader asks for one. */
+/**
+ * The values of one member in one body, as bytes, parsed only when a reader asks for one. Its fields are
+ * private (`#`), so that logging or inspecting a campaign does not print its page's bytes.
+ */
 export class DeferredValues {
-  constructor(
-    readonly member: string,
-    /**
-     * Every value's bytes, one after another, in a buffer of their own: outside the heap, so that values no
-     * reader asks for cost the collector nothing (as a string, 44 KB of a page's garbage).
-     */
-    private readonly bytes: Buffer,
-    /** Where each value lies in `bytes`, start and end in pairs, by ordinal. */
-    private readonly bounds: readonly number[],
-  ) {}
+  readonly member: string;
+  /**
+   * Every value's bytes, one after another, in a buffer of their own: outside the heap, so that values no
+   * reader asks for cost the collector nothing (as a string, 44 KB of a page's garbage).
+   */
+  readonly #bytes: Buffer;
+  /** Where each value lies in `#bytes`, start and end in pairs, by ordinal. */
+  readonly #bounds: readonly number[];
+
+  constructor(member: string, bytes: Buffer, bounds: readonly number[]) {
+    this.member = member;
+    this.#bytes = bytes;
+    this.#bounds = bounds;
+  }
 
   /** Whether `value`, read at the member's key, is one of this body's placeholders. */
   isPlaceholder(value: unknown): value is number {
     return (
-      typeof value === 'number' && Number.isInteger(value) && value >= 0 && 2 * value < this.bounds.length
+      typeof value === 'number' && Number.isInteger(value) && value >= 0 && 2 * value < this.#bounds.length
     );
   }
 
@@ -61,10 +68,10 @@ export class DeferredValues {
 
   /** The value a placeholder stands for, parsed now. */
   parse(placeholder: number): unknown {
-    const start = this.bounds[2 * placeholder];
-    const end = this.bounds[2 * placeholder + 1];
+    const start = this.#bounds[2 * placeholder];
+    const end = this.#bounds[2 * placeholder + 1];
     if (start === undefined || end === undefined) throw new RangeError(`no deferred value ${placeholder}`);
-    return JSON.parse(this.bytes.toString('utf8', start, end));
+    return JSON.parse(this.#bytes.toString('utf8', start, end));
   }
 }
 
@@ -74,14 +81,18 @@ export class DeferredValues {
  * whole (the poller compares campaigns by their JSON).
  */
 export class DeferredJson<T> {
-  constructor(
-    private readonly values: DeferredValues,
-    private readonly placeholder: number,
-    private readonly read: (value: unknown) => T,
-  ) {}
+  readonly #values: DeferredValues;
+  readonly #placeholder: number;
+  readonly #read: (value: unknown) => T;
+
+  constructor(values: DeferredValues, placeholder: number, read: (value: unknown) => T) {
+    this.#values = values;
+    this.#placeholder = placeholder;
+    this.#read = read;
+  }
 
   value(): T {
-    return this.read(this.values.parse(this.placeholder));
+    return this.#read(this.#values.parse(this.#placeholder));
   }
 
   toJSON(): T {
@@ -98,10 +109,32 @@ export function deferredValuesOf(body: unknown): DeferredValues | undefined {
 /** A body as JSON text, each deferred value written back in its placeholder's place. */
 export function stringifyBody(body: unknown): string | undefined {
   const deferred = deferredValuesOf(body);
-  if (deferred === undefined) return JSON.stringify(body);
-  return JSON.stringify(body, (key, value: unknown) =>
-    key === deferred.member && deferred.isPlaceholder(value) ? deferred.parse(value) : value,
-  );
+  return JSON.stringify(deferred === undefined ? body : restored(body, deferred));
+}
+
+/**
+ * The body with each placeholder replaced by its value. A walk, not a JSON.stringify replacer: a replacer
+ * also visits the values it returns, and a value's own nested member (never deferred) would be read as a
+ * placeholder.
+ */
+function restored(value: unknown, deferred: DeferredValues): unknown {
+  if (Array.isArray(value)) return value.map((item) => restored(item, deferred));
+  if (typeof value !== 'object' || value === null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    const restoredMember =
+      key === deferred.member && deferred.isPlaceholder(member)
+        ? deferred.parse(member)
+        : restored(member, deferred);
+    // defineProperty, not assignment: a `__proto__` key from JSON is an own property, as JSON.parse made it.
+    Object.defineProperty(copy, key, {
+      value: restoredMember,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
 }
 
 /** Marks a parsed body with the values its copy left out; false when the body cannot carry them. */

@@ -173,6 +173,15 @@ describe('parseJsonDeferring', () => {
     expect(expectSameAsReference(text)).toBeNull();
   });
 
+  it('writes a deferred value back whole, its own nested member included', () => {
+    const text = JSON.stringify({
+      campaigns: [{ scheduling: { scheduling: 0 } }, { scheduling: { scheduling: 1, __proto__: 2 } }],
+    }).replace('"scheduling":1,', '"scheduling":1,"__proto__":2,');
+    const parsed = expectSameAsReference(text);
+    expect(deferredValuesOf(parsed?.value)).toBeDefined();
+    expect(stringifyBody(parsed?.value)).toBe(JSON.stringify(JSON.parse(text)));
+  });
+
   it('keeps the last of duplicate keys, as JSON.parse does', () => {
     const text = '{"scheduling":{"a":1}, "scheduling" :\n{"b":2}}';
     const parsed = expectSameAsReference(text);
