@@ -1,4 +1,4 @@
-// About 360 lines on purpose: the deferral and the validating skip it rests on are one argument (a value is
+// About 400 lines on purpose: the deferral and the validating skip it rests on are one argument (a value is
 // left out only when JSON.parse would have read it), and apart they would read as a JSON parser without it.
 
 /**

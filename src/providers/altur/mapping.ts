@@ -24,7 +24,7 @@ import {
 
 export type AlturMapResult = { ok: true; campaign: AlturCampaign } | { ok: false; issue: ItemIssue };
 
-/** The member of Altur's bodies left as text until read: a list item's weekly schedule. */
+/** The member of Altur's bodies left unparsed until read: a list item's weekly schedule. */
 export const ALTUR_DEFERRED_MEMBER = 'scheduling';
 
 const STATUS_TO_DOMAIN = new CaselessWords<CampaignStatus>([
@@ -322,7 +322,7 @@ export function alturSchedule(campaign: AlturCampaign): WeeklySchedule | null {
 /**
  * One list item. List items carry no channel, so `channel` is what the request's `integration` filter
  * implies, or null. ItemIssue.field is relative to the item (`created_at`; `` for the item itself).
- * `deferred`: the values its body left as text (`deferredValuesOf`).
+ * `deferred`: the values its body left unparsed (`deferredValuesOf`).
  */
 export function mapAlturItem(
   raw: unknown,
