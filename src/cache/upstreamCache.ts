@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Provider } from '../domain/campaign.js';
 import { UpstreamError } from '../errors.js';
-import { stringifyBody } from '../http/deferredMembers.js';
+import { type DeferredMember, stringifyBody } from '../http/deferredMembers.js';
 import { envelopeOf, letGo, SharedAnswer } from '../http/handOver.js';
 import { type BodyChunks, parseJsonBody, transientBytes } from '../http/responseBody.js';
 import {
@@ -130,10 +130,11 @@ export class UpstreamCache {
   private readonly invalidatedAt = new Map<Provider, number>();
   /** Counts this process's invalidations, so an answer asked for before one is never stored after it. */
   private readonly epochs = new Map<Provider, number>();
-  /** The providers it caches for (each `forProvider`): the ones whose invalidations concern it. */
-  private readonly providers = new Set<Provider>();
-  /** The member each provider's bodies are parsed with deferred, as its transport parses them. */
-  private readonly deferredMembers = new Map<Provider, string>();
+  /**
+   * The providers it caches for (each `forProvider`): the ones whose invalidations concern it, each with the
+   * member its bodies are parsed with deferred, as its transport parses them.
+   */
+  private readonly providers = new Map<Provider, DeferredMember | undefined>();
   /** Names this process in the lock tokens it writes. */
   private readonly replicaId = randomUUID();
   private lockTokens = 0;
@@ -164,10 +165,9 @@ export class UpstreamCache {
     policy: FreshnessPolicy,
     upstream: QueuedGetter,
     rateLimitPerSecond: number,
-    deferredMember?: string,
+    deferredMember?: DeferredMember,
   ): JsonGetter {
-    this.providers.add(provider);
-    if (deferredMember !== undefined) this.deferredMembers.set(provider, deferredMember);
+    this.providers.set(provider, deferredMember);
     const credentialId = createHash('sha256')
       .update(`${provider}\u0000${credential}`)
       .digest('base64url')
@@ -265,7 +265,7 @@ export class UpstreamCache {
   /** The caller's own envelope of the entry's answer (`handOver.ts`): emptying it leaves the entry whole. */
   private answer(source: Source, outcome: CacheOutcome, entry: Entry): GetResult {
     this.options.onLookup?.(source.provider, outcome);
-    return envelopeOf(resultOf(entry, this.deferredMembers.get(source.provider), this.now()));
+    return envelopeOf(resultOf(entry, this.providers.get(source.provider), this.now()));
   }
 
   private answered(source: Source, outcome: CacheOutcome, filled: Filled): GetResult {
@@ -299,7 +299,7 @@ export class UpstreamCache {
     const { signal, ...call } = options;
     const wait = (entry: Promise<Entry>) => untilAborted(entry, signal);
     const take = (shared: boolean) => (entry: Entry) => ({
-      result: envelopeOf(resultOf(entry, this.deferredMembers.get(source.provider), this.now())),
+      result: envelopeOf(resultOf(entry, this.providers.get(source.provider), this.now())),
       shared,
     });
     const running = this.filling.get(key);
@@ -473,7 +473,7 @@ export class UpstreamCache {
     if (message.slice(0, first) === this.replicaId) return;
     const storedAt = Number(message.slice(first + 1, second));
     const held = this.memory.peek(key);
-    const provider = [...this.providers].find((candidate) => key.startsWith(`${candidate}:`));
+    const provider = [...this.providers.keys()].find((candidate) => key.startsWith(`${candidate}:`));
     if (held !== undefined && provider !== undefined && storedAt > held.storedAt) {
       void this.readShared(key, provider);
     }
@@ -503,7 +503,7 @@ export class UpstreamCache {
     });
     const onReady = () => {
       redis.subscriber.subscribe(invalidations, fills).catch(() => undefined);
-      for (const provider of this.providers) {
+      for (const provider of this.providers.keys()) {
         redis.client
           .get(`${redis.prefix}:upstream-invalidated:${provider}`)
           .then((value) => value !== null && apply(provider, Number(value)))
@@ -536,7 +536,7 @@ export class UpstreamCache {
             ? await redis.client.getBuffer(redisKey)
             : await redis.client.callBuffer('EVAL', READ_IF_NEWER, 1, redisKey, String(held.storedAt));
         const shared = Buffer.isBuffer(reply)
-          ? this.valid(provider, decodeEntry(reply, this.deferredMembers.get(provider)))
+          ? this.valid(provider, decodeEntry(reply, this.providers.get(provider)))
           : undefined;
         // The memory copy may have been replaced (or invalidated) while the read was out.
         const now = this.valid(provider, this.memory.get(key));
@@ -710,7 +710,7 @@ function entrySize(entry: Entry, key: string): number {
  * one mapping, as the callers of one fetch do. The bytes are the chunks undici read, outside the heap and not
  * copied. `now` undefined: not a read (the entry is being written out).
  */
-function resultOf(entry: Entry, deferredMember: string | undefined, now?: number): GetResult {
+function resultOf(entry: Entry, deferredMember: DeferredMember | undefined, now?: number): GetResult {
   const lastRead = entry.readAt;
   if (now !== undefined) entry.readAt = now;
   if ('found' in entry.content) return entry.content;
@@ -738,7 +738,7 @@ function encodeEntry(entry: Entry, raw: BodyChunks | undefined): Buffer | string
 }
 
 /** The entry `encodeEntry` wrote, its body parsed as an upstream body is; undefined for anything else. */
-function decodeEntry(value: Buffer, deferredMember: string | undefined): Entry | undefined {
+function decodeEntry(value: Buffer, deferredMember: DeferredMember | undefined): Entry | undefined {
   const first = value.indexOf(SPACE);
   const second = value.indexOf(SPACE, first + 1);
   if (first < 0 || second < 0) return undefined;

@@ -32,6 +32,22 @@ const CLOSE_BRACKET = 0x5d;
 const MAX_SKIP_DEPTH = 64;
 /** Members that JSON spells only one way without `\u` escapes (no quote, backslash or slash). */
 const PLAIN_MEMBER = /^[A-Za-z0-9_]+$/;
+
+/**
+ * A member a provider's bodies are read with deferred, made once with its transport: its name is checked and
+ * its key's bytes built there, not for every body.
+ */
+export class DeferredMember {
+  readonly name: string;
+  /** `"name"`, as the body's bytes spell the key. */
+  readonly needle: Buffer;
+
+  constructor(name: string) {
+    if (!PLAIN_MEMBER.test(name)) throw new RangeError(`a deferred member is letters, digits and _: ${name}`);
+    this.name = name;
+    this.needle = Buffer.from(`"${name}"`, 'latin1');
+  }
+}
 const ESCAPED_UNICODE = Buffer.from('\\u00', 'latin1');
 
 /**
@@ -162,14 +178,16 @@ function scratchBytes(size: number): Buffer {
  * is nothing to defer or it cannot be done safely. The bytes are valid UTF-8 (the caller checked),
  * and the copy is valid for as long as the caller does not call this again.
  */
-export function deferMember(bytes: Buffer, member: string): { bytes: Buffer; values: DeferredValues } | null {
-  if (!PLAIN_MEMBER.test(member))
-    throw new RangeError(`a deferred member is letters, digits and _: ${member}`);
-  const needle = Buffer.from(`"${member}"`, 'latin1');
-  if (bytes.indexOf(needle) < 0 || spellsAsciiWithEscapes(bytes)) return null;
+export function deferMember(
+  bytes: Buffer,
+  member: DeferredMember,
+): { bytes: Buffer; values: DeferredValues } | null {
+  const { needle } = member;
+  const first = bytes.indexOf(needle);
+  if (first < 0 || spellsAsciiWithEscapes(bytes)) return null;
   const bounds: number[] = [];
   let from = 0;
-  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, from)) {
+  for (let at = first; at >= 0; at = bytes.indexOf(needle, from)) {
     from = at + needle.length;
     // An escaped quote is inside a string; a string not followed by a colon is a value, not a key. In a
     // body that parses, anything else found is the member's key (a quote inside a string is escaped).
@@ -185,7 +203,7 @@ export function deferMember(bytes: Buffer, member: string): { bytes: Buffer; val
     from = end;
   }
   if (bounds.length === 0) return null;
-  const values = new DeferredValues(member, ...gatheredValues(bytes, bounds));
+  const values = new DeferredValues(member.name, ...gatheredValues(bytes, bounds));
   const copy = scratchBytes(bytes.length);
   bytes.copy(copy);
   for (let index = 0; index < bounds.length; index += 2) {

@@ -1,5 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import { deferMember, markDeferred } from './deferredMembers.js';
+import { type DeferredMember, deferMember, markDeferred } from './deferredMembers.js';
 
 /**
  * Below this an upstream body is decoded the plain way: its string is small either way. Above it, decoding
@@ -88,7 +88,7 @@ function escapedAt(text: string, index: number): boolean {
 export function parseJsonFast(
   bytes: Buffer,
   minBytes = FAST_JSON_MIN_BYTES,
-  deferredMember?: string,
+  deferredMember?: DeferredMember,
 ): { value: unknown } | null {
   if (bytes.length < minBytes) return null;
   const ascii = isAscii(bytes);

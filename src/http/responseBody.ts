@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { failureFromThrown } from './classify.js';
+import type { DeferredMember } from './deferredMembers.js';
 import { parseJsonFast } from './jsonBody.js';
 import { TransportError } from './transportFailure.js';
 
@@ -130,7 +131,7 @@ export function ownedBytes({ chunks, size }: BodyChunks): Buffer {
 }
 
 /** An upstream body as JSON; `deferredMember` names a member whose values may be left unparsed until read. */
-export function parseJsonBody(bytes: Buffer, deferredMember?: string): unknown {
+export function parseJsonBody(bytes: Buffer, deferredMember?: DeferredMember): unknown {
   const fast = parseJsonFast(bytes, undefined, deferredMember);
   if (fast !== null) return fast.value;
   const text = bytes.toString('utf8');

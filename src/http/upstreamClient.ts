@@ -3,6 +3,7 @@ import type { Provider } from '../domain/campaign.js';
 import { inSpan, SpanKind } from '../observability/tracing.js';
 import type { AttemptOutcome, UpstreamObserver } from '../observability/upstreamObserver.js';
 import { failureFromStatus, failureFromThrown, retryAfterMs } from './classify.js';
+import type { DeferredMember } from './deferredMembers.js';
 import { envelopeOf, letGo, SharedAnswer } from './handOver.js';
 import type { BreakerOptions, BreakerState, RetryOptions } from './resilience.js';
 import { ResilientCalls, type SharedRateLimit } from './resilientCalls.js';
@@ -40,7 +41,7 @@ export interface UpstreamClientOptions {
   /** Return each body's bytes as `raw` too: for a cache tier that stores them as received. */
   keepRawBodies?: boolean;
   /** A member of the provider's bodies whose values are parsed only when read (`deferredMembers.ts`). */
-  deferredMember?: string | undefined;
+  deferredMember?: DeferredMember | undefined;
   /** Injected in tests; by default a keep-alive Pool per origin. */
   dispatcher?: Dispatcher;
   now?: () => number;

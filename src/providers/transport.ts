@@ -1,5 +1,6 @@
 import type { FreshnessPolicy, QueuedGetter, UpstreamCache } from '../cache/upstreamCache.js';
 import type { ProviderConfig } from '../config.js';
+import type { DeferredMember } from '../http/deferredMembers.js';
 import type { BreakerState } from '../http/resilience.js';
 import { type JsonGetter, UpstreamClient, type UpstreamClientOptions } from '../http/upstreamClient.js';
 import { SHARED_PAGE_SIZE } from '../streams/stream.js';
@@ -79,7 +80,7 @@ function cachedGetter(
   config: ProviderConfig,
   dependencies: ProviderDependencies,
   client: QueuedGetter,
-  deferredMember: string | undefined,
+  deferredMember: DeferredMember | undefined,
 ): JsonGetter {
   const shared = sharedCacheOf(config, dependencies);
   if (shared === undefined) return client;

@@ -1,6 +1,6 @@
 import { deferredValuesOf } from '../../src/http/deferredMembers.js';
 import { parseJsonBody } from '../../src/http/responseBody.js';
-import { mapAlturItems } from '../../src/providers/altur/mapping.js';
+import { ALTUR_DEFERRED_MEMBER, mapAlturItems } from '../../src/providers/altur/mapping.js';
 import { startSimulators } from '../simulators/index.js';
 
 // A probe, not part of `npm run bench`: what reading one Altur list page costs the gateway, with its
@@ -23,12 +23,12 @@ const response = await fetch(`${simulators.altur.url}/campaigns?pageSize=100`, {
 const bytes = Buffer.from(await response.arrayBuffer());
 await simulators.close();
 
-function readPage(member: string | undefined): number {
+function readPage(member: typeof ALTUR_DEFERRED_MEMBER | undefined): number {
   const body = parseJsonBody(bytes, member) as { campaigns: unknown[] };
   return mapAlturItems(body.campaigns, null, deferredValuesOf(body)).campaigns.length;
 }
 
-const deferredValues = deferredValuesOf(parseJsonBody(bytes, 'scheduling'));
+const deferredValues = deferredValuesOf(parseJsonBody(bytes, ALTUR_DEFERRED_MEMBER));
 if (deferredValues === undefined) throw new Error('the page was not read with its schedules deferred');
 console.log(`page: ${bytes.length} bytes; ${batches} batches of ${pagesPerBatch} pages each way`);
 
@@ -39,7 +39,7 @@ for (let batch = 0; batch < batches; batch++) {
   for (const way of order) {
     const started = process.hrtime.bigint();
     for (let page = 0; page < pagesPerBatch; page++)
-      mapped += readPage(way === 'whole' ? undefined : 'scheduling');
+      mapped += readPage(way === 'whole' ? undefined : ALTUR_DEFERRED_MEMBER);
     timings[way].push(Number(process.hrtime.bigint() - started) / pagesPerBatch / 1_000);
   }
 }

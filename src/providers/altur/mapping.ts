@@ -3,7 +3,7 @@
 // would lose the item they belong to.
 import { z } from 'zod';
 import type { CampaignChannel, CampaignStatus } from '../../domain/campaign.js';
-import { DeferredJson, type DeferredValues } from '../../http/deferredMembers.js';
+import { DeferredJson, DeferredMember, type DeferredValues } from '../../http/deferredMembers.js';
 import { CaselessWords } from '../caseless.js';
 import { readOptionalInstant } from '../time.js';
 import type { ItemIssue } from '../types.js';
@@ -25,7 +25,7 @@ import {
 export type AlturMapResult = { ok: true; campaign: AlturCampaign } | { ok: false; issue: ItemIssue };
 
 /** The member of Altur's bodies left unparsed until read: a list item's weekly schedule. */
-export const ALTUR_DEFERRED_MEMBER = 'scheduling';
+export const ALTUR_DEFERRED_MEMBER = new DeferredMember('scheduling');
 
 const STATUS_TO_DOMAIN = new CaselessWords<CampaignStatus>([
   ['pending', 'PENDING'],

@@ -1,13 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deferredValuesOf, skipJsonValue, stringifyBody } from '../../../src/http/deferredMembers.js';
+import {
+  DeferredMember,
+  deferredValuesOf,
+  skipJsonValue,
+  stringifyBody,
+} from '../../../src/http/deferredMembers.js';
 import { FAST_JSON_MIN_BYTES, parseJsonFast } from '../../../src/http/jsonBody.js';
 
 const MEMBER = 'scheduling';
+const DEFERRED = new DeferredMember(MEMBER);
 
 /** The body as the transport reads it with the member deferred, whatever its size. */
 function parseJsonDeferring(text: string): { value: unknown } | null {
-  return parseJsonFast(Buffer.from(text, 'utf8'), 0, MEMBER);
+  return parseJsonFast(Buffer.from(text, 'utf8'), 0, DEFERRED);
 }
 
 function skip(text: string): number {
@@ -182,6 +188,12 @@ describe('parseJsonDeferring', () => {
     expect(stringifyBody(parsed?.value)).toBe(JSON.stringify(JSON.parse(text)));
   });
 
+  it('takes only a member JSON can spell one way, when the member is made', () => {
+    for (const name of ['a"b', 'a\\b', 'a/b', '', 'schéma'])
+      expect(() => new DeferredMember(name)).toThrow(RangeError);
+    expect(new DeferredMember('cycle_2').needle.toString('latin1')).toBe('"cycle_2"');
+  });
+
   it('keeps the last of duplicate keys, as JSON.parse does', () => {
     const text = '{"scheduling":{"a":1}, "scheduling" :\n{"b":2}}';
     const parsed = expectSameAsReference(text);
@@ -224,7 +236,7 @@ describe('parseJsonFast with a deferred member', () => {
     }));
     const bytes = Buffer.from(JSON.stringify({ campaigns: items }), 'utf8');
     expect(bytes.length).toBeGreaterThan(FAST_JSON_MIN_BYTES);
-    const deferred = parseJsonFast(bytes, undefined, MEMBER);
+    const deferred = parseJsonFast(bytes, undefined, DEFERRED);
     const whole = parseJsonFast(bytes);
     expect(deferredValuesOf(deferred?.value)).toBeDefined();
     expect(deferredValuesOf(whole?.value)).toBeUndefined();
