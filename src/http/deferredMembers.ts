@@ -1,5 +1,6 @@
 // About 400 lines on purpose: the deferral and the validating skip it rests on are one argument (a value is
 // left out only when JSON.parse would have read it), and apart they would read as a JSON parser without it.
+import { ScratchBuffer } from './scratchBuffer.js';
 
 /**
  * One member of an upstream document left unparsed until it is read. A provider can name a member that is
@@ -162,16 +163,8 @@ export function markDeferred(body: unknown, values: DeferredValues): boolean {
   return true;
 }
 
-/** A copy up to this size reuses one buffer (it is read before the next body); a larger one is its own. */
-const SCRATCH_MAX_BYTES = 4 * 1024 * 1024;
-let scratch = Buffer.allocUnsafeSlow(0);
-
-/** `size` bytes of the scratch buffer, valid until the next call. */
-function scratchBytes(size: number): Buffer {
-  if (size > SCRATCH_MAX_BYTES) return Buffer.allocUnsafeSlow(size);
-  if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(size)));
-  return scratch.subarray(0, size);
-}
+/** The body's copy with placeholders, read before the next body; its own, since the body may be in another. */
+const copies = new ScratchBuffer(0);
 
 /**
  * The body's bytes with each value of `member` replaced by its placeholder, and the values; null when there
@@ -204,7 +197,7 @@ export function deferMember(
   }
   if (bounds.length === 0) return null;
   const values = new DeferredValues(member.name, ...gatheredValues(bytes, bounds));
-  const copy = scratchBytes(bytes.length);
+  const copy = copies.take(bytes.length) ?? Buffer.allocUnsafeSlow(bytes.length);
   bytes.copy(copy);
   for (let index = 0; index < bounds.length; index += 2) {
     const start = bounds[index] as number;

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { failureFromThrown } from './classify.js';
 import type { DeferredMember } from './deferredMembers.js';
 import { parseJsonFast } from './jsonBody.js';
+import { ScratchBuffer } from './scratchBuffer.js';
 import { TransportError } from './transportFailure.js';
 
 /** What one GET answered: the status, the headers, and the whole body as undici's chunks. */
@@ -105,24 +106,19 @@ export interface BodyChunks {
   size: number;
 }
 
-/** Bodies up to this size are joined in one buffer kept for the purpose; larger ones get their own. */
-const SCRATCH_MAX_BYTES = 4 * 1024 * 1024;
-let scratch = Buffer.allocUnsafeSlow(256 * 1024);
+const joined = new ScratchBuffer(256 * 1024);
 
 /**
  * The body's bytes for a reader that is done with them before it next awaits (a parse): joined in one buffer
- * that every body reuses, instead of a new buffer per body. A new buffer outlives its request when the request
- * waits long enough to be promoted, and its memory then stays mapped until a full collection (50-60 MB of
- * array buffers under ten connections in the bench). Use `ownedBytes` for bytes that must be kept.
+ * that every body reuses (`ScratchBuffer`). Use `ownedBytes` for bytes that must be kept.
  */
 export function transientBytes({ chunks, size }: BodyChunks): Buffer {
   if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
-  if (size > SCRATCH_MAX_BYTES) return Buffer.concat(chunks, size);
-  if (scratch.length < size)
-    scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, 2 ** Math.ceil(Math.log2(size))));
+  const scratch = joined.take(size);
+  if (scratch === undefined) return Buffer.concat(chunks, size);
   let at = 0;
   for (const chunk of chunks) at += chunk.copy(scratch, at);
-  return scratch.subarray(0, size);
+  return scratch;
 }
 
 /** The body's bytes in a buffer of their own. */
