@@ -244,7 +244,7 @@ function spellsAsciiWithEscapes(bytes: Buffer): boolean {
 }
 
 /** Whether the byte at `index` is escaped by the backslashes before it (an odd number of them). */
-function escapedAt(bytes: Buffer, index: number): boolean {
+export function escapedAt(bytes: Buffer, index: number): boolean {
   let backslashes = 0;
   for (let at = index - 1; at >= 0 && bytes[at] === BACKSLASH; at--) backslashes++;
   return backslashes % 2 === 1;

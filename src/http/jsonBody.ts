@@ -1,5 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import { type DeferredMember, deferMember, markDeferred } from './deferredMembers.js';
+import { type DeferredMember, deferMember, escapedAt, markDeferred } from './deferredMembers.js';
+import { ScratchBuffer } from './scratchBuffer.js';
 
 /**
  * Below this an upstream body is decoded the plain way: its string is small either way. Above it, decoding
@@ -10,70 +11,84 @@ import { type DeferredMember, deferMember, markDeferred } from './deferredMember
  */
 export const FAST_JSON_MIN_BYTES = 32 * 1024;
 
-const NON_ASCII_RUN = /[\x80-\xff]+/g;
-const BACKSLASH = 92;
+const BACKSLASH = 0x5c;
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** Any byte of a 32-bit word at or above 0x80. */
+const HIGH_BITS = 0x80808080;
 
-function hex4(unit: number): string {
-  return unit.toString(16).padStart(4, '0');
+/** The text JSON.parse reads, written before the parse and read by it: one for every body. */
+const escapedText = new ScratchBuffer(256 * 1024);
+
+/** `\uXXXX` for one UTF-16 code unit, written at `at`; the index past it. */
+function writeEscape(target: Buffer, at: number, unit: number): number {
+  target[at] = BACKSLASH;
+  target[at + 1] = 0x75;
+  target[at + 2] = HEX_DIGITS[(unit >> 12) & 0xf] as number;
+  target[at + 3] = HEX_DIGITS[(unit >> 8) & 0xf] as number;
+  target[at + 4] = HEX_DIGITS[(unit >> 4) & 0xf] as number;
+  target[at + 5] = HEX_DIGITS[unit & 0xf] as number;
+  return at + 6;
 }
 
-/** JSON escapes for a run of UTF-8 bytes read as Latin-1 characters (one character per byte), already valid. */
-function escapeUtf8Run(run: string): string {
-  let out = '';
-  for (let index = 0; index < run.length; ) {
-    const lead = run.charCodeAt(index);
+/**
+ * Valid UTF-8 JSON as one-byte text: ASCII copied, every other character written as its `\uXXXX` escape
+ * (a pair of them above U+FFFF), in bytes and then read as Latin-1 once. Null for a non-ASCII character
+ * right after an escaping backslash. The ASCII between characters, most of a body, is passed over a
+ * 32-bit word at a time: a regular expression's replace over the text cost a string of the whole body more
+ * and took longer (BENCHMARKS.md, *What was done*).
+ */
+function escapedNonAscii(bytes: Buffer): string | null {
+  const length = bytes.length;
+  // An escape is at most three times the bytes it stands for (two bytes as six).
+  const text = escapedText.take(3 * length) ?? Buffer.allocUnsafe(3 * length);
+  const head = (4 - (bytes.byteOffset & 3)) & 3;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + head, Math.max(0, (length - head) >> 2));
+  let written = 0;
+  let copiedTo = 0;
+  let at = 0;
+  while (at < length) {
+    if (at >= head && ((at - head) & 3) === 0) {
+      let word = (at - head) >> 2;
+      while (word < words.length && ((words[word] as number) & HIGH_BITS) === 0) word++;
+      at = head + 4 * word;
+      if (at >= length) break;
+    }
+    const lead = bytes[at] as number;
+    if (lead < 0x80) {
+      at++;
+      continue;
+    }
+    if (escapedAt(bytes, at)) return null;
+    written += bytes.copy(text, written, copiedTo, at);
     let codePoint: number;
     if (lead < 0xe0) {
-      codePoint = ((lead & 0x1f) << 6) | (run.charCodeAt(index + 1) & 0x3f);
-      index += 2;
+      codePoint = ((lead & 0x1f) << 6) | ((bytes[at + 1] as number) & 0x3f);
+      at += 2;
     } else if (lead < 0xf0) {
       codePoint =
         ((lead & 0x0f) << 12) |
-        ((run.charCodeAt(index + 1) & 0x3f) << 6) |
-        (run.charCodeAt(index + 2) & 0x3f);
-      index += 3;
+        (((bytes[at + 1] as number) & 0x3f) << 6) |
+        ((bytes[at + 2] as number) & 0x3f);
+      at += 3;
     } else {
       codePoint =
         ((lead & 0x07) << 18) |
-        ((run.charCodeAt(index + 1) & 0x3f) << 12) |
-        ((run.charCodeAt(index + 2) & 0x3f) << 6) |
-        (run.charCodeAt(index + 3) & 0x3f);
-      index += 4;
+        (((bytes[at + 1] as number) & 0x3f) << 12) |
+        (((bytes[at + 2] as number) & 0x3f) << 6) |
+        ((bytes[at + 3] as number) & 0x3f);
+      at += 4;
     }
     if (codePoint > 0xffff) {
       const offset = codePoint - 0x10000;
-      out += `\\u${hex4(0xd800 + (offset >> 10))}\\u${hex4(0xdc00 + (offset & 0x3ff))}`;
+      written = writeEscape(text, written, 0xd800 + (offset >> 10));
+      written = writeEscape(text, written, 0xdc00 + (offset & 0x3ff));
     } else {
-      out += `\\u${hex4(codePoint)}`;
+      written = writeEscape(text, written, codePoint);
     }
+    copiedTo = at;
   }
-  return out;
-}
-
-/** Runs memoised by `escapedRun`: a provider's text repeats a few accented letters, dashes and emoji. */
-const ESCAPED_RUNS_MAX = 1024;
-const ESCAPED_RUN_MAX_CHARS = 16;
-const escapedRuns = new Map<string, string>();
-
-/**
- * `escapeUtf8Run`, memoised for short runs. A 108 KB page holds about 300 runs of a dozen distinct ones, and
- * with a fresh escape for each the replace allocated 123 KB more a page (474 KB against 351).
- */
-function escapedRun(run: string): string {
-  let escaped = escapedRuns.get(run);
-  if (escaped === undefined) {
-    escaped = escapeUtf8Run(run);
-    if (run.length <= ESCAPED_RUN_MAX_CHARS && escapedRuns.size < ESCAPED_RUNS_MAX)
-      escapedRuns.set(run, escaped);
-  }
-  return escaped;
-}
-
-/** Whether the character at `index` is escaped by the backslashes before it (an odd number of them). */
-function escapedAt(text: string, index: number): boolean {
-  let backslashes = 0;
-  for (let at = index - 1; at >= 0 && text.charCodeAt(at) === BACKSLASH; at--) backslashes++;
-  return backslashes % 2 === 1;
+  written += bytes.copy(text, written, copiedTo, length);
+  return text.toString('latin1', 0, written);
 }
 
 /**
@@ -95,17 +110,9 @@ export function parseJsonFast(
   if (!ascii && !isUtf8(bytes)) return null;
   const deferred = deferredMember === undefined ? null : deferMember(bytes, deferredMember);
   const source = deferred === null ? bytes : deferred.bytes;
-  let text: string;
-  if (ascii || (deferred !== null && isAscii(source))) {
-    text = source.toString('latin1');
-  } else {
-    let escapedNonAscii = false;
-    text = source.toString('latin1').replace(NON_ASCII_RUN, (run: string, offset: number, whole: string) => {
-      if (escapedAt(whole, offset)) escapedNonAscii = true;
-      return escapedRun(run);
-    });
-    if (escapedNonAscii) return null;
-  }
+  const text =
+    ascii || (deferred !== null && isAscii(source)) ? source.toString('latin1') : escapedNonAscii(source);
+  if (text === null) return null;
   try {
     const value: unknown = JSON.parse(text);
     if (deferred !== null && !markDeferred(value, deferred.values)) return null;

@@ -78,6 +78,20 @@ describe('parseJsonFast', () => {
     );
   });
 
+  it('agrees wherever the body lies in its memory, the ASCII between characters read a word at a time', () => {
+    const asciiRun = fc.string({ unit: fc.constantFrom('a', ' ', '"', '\\', '0'), maxLength: 12 });
+    const text = fc.array(fc.oneof(asciiRun, fc.string({ unit: 'binary', maxLength: 3 })), { maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(text.map((parts) => parts.join(''))), fc.nat({ max: 7 }), (strings, offset) => {
+        const document = Buffer.from(JSON.stringify(strings), 'utf8');
+        const memory = Buffer.alloc(document.length + offset + 8, 0xc3);
+        document.copy(memory, offset);
+        expectSameAsReference(memory.subarray(offset, offset + document.length), true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('reads characters outside the Basic Multilingual Plane and Latin-1 back as themselves', () => {
     const value = { name: 'Q4 NPS Survey — Barcelona ¿👋?', clé: ['ñ', 'é\u2028x', '\u00a0'] };
     const bytes = Buffer.from(JSON.stringify(value).padEnd(FAST_JSON_MIN_BYTES + 10, ' '), 'utf8');
