@@ -43,12 +43,53 @@ export class DeferredMember {
   readonly name: string;
   /** `"name"`, as the body's bytes spell the key. */
   readonly needle: Buffer;
+  /**
+   * Where the search for the key starts in `needle`: at its rarest letter in English text, which is what a
+   * body's strings mostly hold, not at its quote. Every string of a body starts with a quote, and
+   * `indexOf`'s first-character scan stops at each: for the 100 keys of the bench's Altur page, 56 µs
+   * searching `"scheduling"` against 15 for `g"`.
+   */
+  readonly searchFrom: number;
+  /** `needle` from `searchFrom` on. */
+  readonly searched: Buffer;
 
   constructor(name: string) {
     if (!PLAIN_MEMBER.test(name)) throw new RangeError(`a deferred member is letters, digits and _: ${name}`);
     this.name = name;
     this.needle = Buffer.from(`"${name}"`, 'latin1');
+    this.searchFrom = 1 + rarestLetterAt(name);
+    this.searched = this.needle.subarray(this.searchFrom);
   }
+}
+
+/** Letters from the most to the least frequent in English text. */
+const LETTERS_BY_FREQUENCY = 'etaoinshrdlcumwfgypbvkjxqz';
+
+/** The index of the name's rarest letter (digits and `_` left out), or -1 for a name without one. */
+function rarestLetterAt(name: string): number {
+  let rarest = -1;
+  let rarestRank = -1;
+  for (let index = 0; index < name.length; index++) {
+    const rank = LETTERS_BY_FREQUENCY.indexOf(name.charAt(index).toLowerCase());
+    if (rank > rarestRank) {
+      rarest = index;
+      rarestRank = rank;
+    }
+  }
+  return rarest;
+}
+
+/** The index of the next `"name"` at or after `from`, as a key or not, or -1. */
+function nextNeedle(bytes: Buffer, member: DeferredMember, from: number): number {
+  const { needle, searchFrom, searched } = member;
+  for (let found = bytes.indexOf(searched, from + searchFrom); found >= 0; ) {
+    const at = found - searchFrom;
+    let matched = 0;
+    while (matched < searchFrom && bytes[at + matched] === needle[matched]) matched++;
+    if (matched === searchFrom) return at;
+    found = bytes.indexOf(searched, found + 1);
+  }
+  return -1;
 }
 const ESCAPED_UNICODE = Buffer.from('\\u00', 'latin1');
 
@@ -176,13 +217,12 @@ export function deferMember(
   bytes: Buffer,
   member: DeferredMember,
 ): { bytes: Buffer; values: DeferredValues } | null {
-  const { needle } = member;
-  const first = bytes.indexOf(needle);
+  const first = nextNeedle(bytes, member, 0);
   if (first < 0 || spellsAsciiWithEscapes(bytes)) return null;
   const bounds: number[] = [];
   let from = 0;
-  for (let at = first; at >= 0; at = bytes.indexOf(needle, from)) {
-    from = at + needle.length;
+  for (let at = first; at >= 0; at = nextNeedle(bytes, member, from)) {
+    from = at + member.needle.length;
     // An escaped quote is inside a string; a string not followed by a colon is a value, not a key. In a
     // body that parses, anything else found is the member's key (a quote inside a string is escaped).
     if (escapedAt(bytes, at)) continue;

@@ -73,7 +73,12 @@ const documents = fc.letrec((tie) => ({
     fc.jsonValue({ maxDepth: 1 }),
     fc.array(tie('value'), { maxLength: 4 }),
     fc.dictionary(
-      fc.oneof(fc.constant(MEMBER), fc.constantFrom('id', 'a"b', 'x\\'), fc.string()),
+      fc.oneof(
+        fc.constant(MEMBER),
+        // Keys that end as the member does, where its search starts (`g"`), or hold it after a quote.
+        fc.constantFrom('id', 'a"b', 'x\\', `re${MEMBER}`, 'g', 'ing', `"${MEMBER}`, `${MEMBER}"`),
+        fc.string(),
+      ),
       tie('value'),
       {
         maxKeys: 4,
@@ -195,6 +200,16 @@ describe('parseJsonDeferring', () => {
     const parsed = expectSameAsReference(text);
     expect(deferredValuesOf(parsed?.value)).toBeDefined();
     expect(stringifyBody(parsed?.value)).toBe(JSON.stringify(JSON.parse(text)));
+  });
+
+  it('searches for the key from its rarest letter, and finds only the whole key', () => {
+    expect(DEFERRED.searched.toString('latin1')).toBe('g"');
+    expect(new DeferredMember('_1').searched.toString('latin1')).toBe('"_1"');
+    const text = '{"tag":"ing","rescheduling":{"a":1},"g":"gg","scheduling":{"b":2},"x":"scheduling"}';
+    const parsed = expectSameAsReference(text);
+    expect((parsed?.value as { scheduling?: unknown } | undefined)?.scheduling).toBe(0);
+    expect(deferredValuesOf(parsed?.value)?.parse(0)).toEqual({ b: 2 });
+    expect(deferredValuesOf(parsed?.value)?.isPlaceholder(1)).toBe(false);
   });
 
   it('takes only a member JSON can spell one way, when the member is made', () => {
