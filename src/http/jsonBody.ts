@@ -16,6 +16,7 @@ const BACKSLASH = 0x5c;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** Any byte of a 32-bit word at or above 0x80. */
 const HIGH_BITS = 0x80808080;
+const NO_WORDS = new Uint32Array(0);
 
 /** The text JSON.parse reads, written before the parse and read by it: one for every body. */
 const escapedText = new ScratchBuffer(256 * 1024);
@@ -43,7 +44,11 @@ function escapedNonAscii(bytes: Buffer): string | null {
   // An escape is at most three times the bytes it stands for (two bytes as six).
   const text = escapedText.take(3 * length) ?? Buffer.allocUnsafe(3 * length);
   const head = (4 - (bytes.byteOffset & 3)) & 3;
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + head, Math.max(0, (length - head) >> 2));
+  // A body without a whole aligned word gets no view: one there could start past the end of its memory.
+  const words =
+    length - head >= 4
+      ? new Uint32Array(bytes.buffer, bytes.byteOffset + head, (length - head) >> 2)
+      : NO_WORDS;
   let written = 0;
   let copiedTo = 0;
   let at = 0;

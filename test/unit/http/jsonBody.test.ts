@@ -92,6 +92,19 @@ describe('parseJsonFast', () => {
     );
   });
 
+  it('reads a body shorter than a word at the very end of its memory', () => {
+    const memory = Buffer.allocUnsafeSlow(4);
+    memory.write('"é"', 0, 'utf8');
+    expect(parseJsonFast(memory.subarray(0, 4), 0)).toStrictEqual({ value: 'é' });
+    // Two bytes at offset 1 of three: the first aligned word would start past the memory's end.
+    const tail = Buffer.allocUnsafeSlow(3);
+    tail.write('é', 1, 'utf8');
+    expect(parseJsonFast(tail.subarray(1), 0)).toBeNull();
+    const tailNonAscii = Buffer.allocUnsafeSlow(5);
+    Buffer.from('"é"', 'utf8').copy(tailNonAscii, 1);
+    expect(parseJsonFast(tailNonAscii.subarray(1), 0)).toStrictEqual({ value: 'é' });
+  });
+
   it('reads characters outside the Basic Multilingual Plane and Latin-1 back as themselves', () => {
     const value = { name: 'Q4 NPS Survey — Barcelona ¿👋?', clé: ['ñ', 'é\u2028x', '\u00a0'] };
     const bytes = Buffer.from(JSON.stringify(value).padEnd(FAST_JSON_MIN_BYTES + 10, ' '), 'utf8');
