@@ -4,7 +4,7 @@ import { ScratchBuffer } from './scratchBuffer.js';
 
 /**
  * Below this an upstream body is decoded the plain way, which is as fast there (a 308-byte body: 1.5 against
- * 1.8 µs). Above it the fast path wins: a 1.4 KB body 5.3 against 4.9 µs, Auralytik's 27 KB page 95 against
+ * 1.8 µs). Above it the fast path wins: a 1.4 KB body 5.3 against 4.9 µs, a 27 KB provider page 95 against
  * 77. And from 32 KB on, decoding as UTF-8 gives a two-byte string as soon as one character lies outside
  * Latin-1 (an em dash, an emoji), and a two-byte string of more than 64 Ki characters is a V8 large object:
  * freshly mapped pages for every body (a 108 KB provider page cost 1.1-2.7 ms of page faults and copying on

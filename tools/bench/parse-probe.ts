@@ -1,4 +1,4 @@
-import { deferredValuesOf } from '../../src/http/deferredMembers.js';
+import { type DeferredMember, deferredValuesOf } from '../../src/http/deferredMembers.js';
 import { parseJsonBody } from '../../src/http/responseBody.js';
 import { ALTUR_DEFERRED_MEMBER, mapAlturItems } from '../../src/providers/altur/mapping.js';
 import { startSimulators } from '../simulators/index.js';
@@ -23,7 +23,7 @@ const response = await fetch(`${simulators.altur.url}/campaigns?pageSize=100`, {
 const bytes = Buffer.from(await response.arrayBuffer());
 await simulators.close();
 
-function readPage(member: typeof ALTUR_DEFERRED_MEMBER | undefined): number {
+function readPage(member: DeferredMember | undefined): number {
   const body = parseJsonBody(bytes, member) as { campaigns: unknown[] };
   return mapAlturItems(body.campaigns, null, deferredValuesOf(body)).campaigns.length;
 }
